@@ -1,0 +1,38 @@
+"""Jiayuan core. What this module exports is the public API for plugins; nothing else of core is.
+
+Plugins import from here only (``from core import hookimpl, db, Model, ...``); the plugin author
+guide lists each name and a test keeps that list and the docs in step.
+"""
+
+from core.api import Blueprint as ApiBlueprint
+from core.api import PageArgs, api_auth, current_account, page_of, page_schema, register_api
+from core.app import create_app
+from core.audit.services import record as audit
+from core.auth.models import Account, Role, ScopeType
+from core.auth.permissions import can, person_unit_ids, require, visible_area_ids, visible_community_ids
+from core.database import Area as AreaColumn
+from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
+from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from core.hookspecs import hookimpl
+from core.jobs.services import Job
+from core.notices.services import publish as publish_notice
+from core.notices.services import withdraw as withdraw_notice
+from core.notifications.services import notify, notify_role
+from core.people.models import Ownership, Person, Residency
+from core.places.models import Area, Building, Community, Organisation, Unit
+from core.plugins import collect, hook
+from core.security import blind_index, decrypt, encrypt, mask
+from core.settings.services import Setting
+from core.settings.services import get as get_setting
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Account", "ApiBlueprint", "AppError", "Area", "AreaColumn", "Building", "Community", "Conflict",
+    "Encrypted", "Forbidden", "Invalid", "Job", "Model", "Money", "NotFound", "Organisation", "Ownership",
+    "PageArgs", "Person", "Residency", "Role", "ScopeType", "Setting", "UTCDateTime", "Unauthorized", "Unit",
+    "api_auth", "audit", "blind_index", "can", "collect", "create_app", "current_account", "db", "decrypt",
+    "encrypt", "get_setting", "hook", "hookimpl", "mask", "notify", "notify_role", "page_of", "page_schema",
+    "person_unit_ids", "publish_notice", "quantize", "register_api", "require", "utcnow",
+    "visible_area_ids", "visible_community_ids", "withdraw_notice",
+]

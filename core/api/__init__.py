@@ -1,0 +1,12 @@
+from core.api.base import (
+    Api,
+    Blueprint,
+    PageArgs,
+    api_auth,
+    current_account,
+    page_of,
+    page_schema,
+    register_api,
+)
+
+__all__ = ["Api", "Blueprint", "PageArgs", "api_auth", "current_account", "page_of", "page_schema", "register_api"]

@@ -1,0 +1,123 @@
+"""The JSON API under /api/v1: flask-smorest with our error envelope, token auth and pagination."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from flask import g, request
+from flask_login import current_user
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from core.database import db, utcnow
+from core.errors import Unauthorized, handle_http_exception
+
+__all__ = ["Api", "Blueprint", "PageArgs", "register_api", "api_auth", "current_account", "page_of", "PageSchema"]
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict()
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class Api(_Api):
+    """flask-smorest's Api, answering errors with the house envelope."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+def register_api(app, blueprint: Blueprint, **options) -> None:
+    """Register a flask-smorest blueprint of the API (core's or a plugin's) on ``app``.
+
+    Give it ``url_prefix="/api/v1/<plugin>"``; its routes and schemas appear in the OpenAPI document.
+    """
+    from core.extensions import csrf
+
+    app.extensions["jiayuan.api"].register_blueprint(blueprint, **options)
+    csrf.exempt(blueprint)  # the API authenticates by token; CSRF protects cookie sessions only
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class PageSchema(Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+_page_schemas: dict[type, type] = {}
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """``{"items": [...], "page", "per_page", "total", "pages"}`` for ``item_schema``."""
+    if item_schema not in _page_schemas:
+        name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+        _page_schemas[item_schema] = type(
+            name, (PageSchema,), {"items": fields.List(fields.Nested(item_schema))}
+        )
+    return _page_schemas[item_schema]
+
+
+def page_of(stmt, args: dict) -> dict:
+    """Run a select with limit/offset and count; returns the page mapping for ``page_schema``."""
+    page, per_page = args.get("page", 1), args.get("per_page", 50)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _account_from_bearer():
+    from core.auth.models import ApiToken
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip())))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
+        raise Unauthorized(code="invalid_token")
+    if not token.account.active:
+        raise Unauthorized(code="account_disabled")
+    token.last_used_at = now
+    return token.account
+
+
+def current_account():
+    """The acting account of an API request (bearer token, or the web session for safe methods)."""
+    return g.get("account")
+
+
+def api_auth(fn):
+    """Require an authenticated account; a session cookie is accepted only for safe methods."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        account = _account_from_bearer()
+        if account is None and request.method in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
+            account = current_user._get_current_object()
+        if account is None:
+            raise Unauthorized()
+        g.account = account
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,135 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, request, session
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+
+from core import plugins as plugin_host
+from core.api.base import Api
+from core.config import load_config
+from core.database import db
+from core.errors import register_error_handlers
+from core.extensions import babel, csrf, limiter, login_manager
+
+LOCALES = ("zh_CN", "en")
+CORE_AREAS_WITH_HOOKS: list[str] = []  # dotted modules of core areas that implement hooks
+
+
+def _select_locale():
+    from flask_login import current_user
+
+    if request.args.get("lang") in LOCALES:
+        session["lang"] = request.args["lang"]
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    accept = request.headers.get("Accept-Language")
+    if accept:
+        best = request.accept_languages.best_match(["zh", "zh-CN", "zh_CN", "en"])
+        if best:
+            return "en" if best.startswith("en") else "zh_CN"
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _translation_dirs(infos) -> str:
+    dirs = [str(Path(__file__).parent / "translations")]
+    for info in infos:
+        if not getattr(info.module, "__file__", None):
+            continue
+        folder = Path(info.module.__file__).parent / "translations"
+        if folder.is_dir():
+            dirs.append(str(folder))
+    return ";".join(dirs)
+
+
+def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
+    """Build the app: config, extensions, plugins (entry points plus ``plugins`` modules), blueprints.
+
+    :param config: overrides of the environment configuration (tests, embedding).
+    :param plugins: extra plugin modules to register directly (tests, embedded use).
+    """
+    app = Flask("core", instance_path=None, static_folder="static", template_folder="templates",
+                root_path=str(Path(__file__).parent))
+    app.config.update(load_config(config))
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    pm = plugin_host.make_manager()
+    for dotted in CORE_AREAS_WITH_HOOKS:
+        plugin_host.register_internal(pm, dotted)
+    infos = plugin_host.load_plugins(pm, app.config["PLUGINS"], app.config["DISABLED_PLUGINS"], plugins)
+    app.extensions["jiayuan.pm"] = pm
+    app.extensions["jiayuan.plugins"] = infos
+
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    csrf.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = _translation_dirs(infos)
+    babel.init_app(app, locale_selector=_select_locale)
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    app.extensions["jiayuan.api"] = Api(app)
+
+    from core.audit.services import install as install_audit
+
+    install_audit()
+    register_error_handlers(app)
+    _register_core(app)
+    with app.app_context():
+        pm.hook.register_blueprints(app=app)
+    _template_helpers(app)
+    return app
+
+
+def _register_core(app: Flask) -> None:
+    from core.auth.views import load_account
+    from core.views import register_core_blueprints
+
+    login_manager.user_loader(load_account)
+    register_core_blueprints(app)
+
+
+def _template_helpers(app: Flask) -> None:
+    tz = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+
+    @app.template_filter("local")
+    def local_time(value: dt.datetime | None, fmt: str = "yyyy-MM-dd HH:mm"):
+        if value is None:
+            return ""
+        return format_datetime(value.astimezone(tz), fmt)
+
+    @app.template_filter("money")
+    def money(value):
+        return "" if value is None else f"{value:,.2f}"
+
+    @app.context_processor
+    def inject():
+        from flask_babel import get_locale
+
+        from core.views import nav_for
+
+        return {"nav_items": nav_for, "current_locale": str(get_locale()), "g": g}
