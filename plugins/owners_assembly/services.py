@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 SPECIAL, ORDINARY = "special", "ordinary"
 AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
 CHOICES = (AGREE, DISAGREE, ABSTAIN)
@@ -197,9 +199,9 @@ def elect(seats: int, votes: dict[int, tuple[int, int]], participating_area: int
 
 def seats_problem(seats: int, low: int = 5, high: int = 11) -> str | None:
     if seats < low or seats > high:
-        return f"A committee has {low} to {high} members."
+        return _l("A committee has %(low)s to %(high)s members.", low=low, high=high)
     if seats % 2 == 0:
-        return "The number of seats must be odd."
+        return _l("The number of seats must be odd.")
     return None
 
 
@@ -211,7 +213,7 @@ def seats_problem(seats: int, low: int = 5, high: int = 11) -> str | None:
 def notice_problem(noticed_on: dt.datetime, opens_at: dt.datetime, min_days: int) -> str | None:
     """The notice must be up at least ``min_days`` whole days before voting opens (物业管理条例 §14)."""
     if opens_at - noticed_on < dt.timedelta(days=min_days):
-        return f"The notice must be published at least {min_days} days before voting opens."
+        return _l("The notice must be published at least %(days)s days before voting opens.", days=min_days)
     return None
 
 
@@ -295,7 +297,7 @@ def thresholds_for(community) -> Thresholds:
 
 def _require_draft(meeting: Meeting) -> None:
     if meeting.status != "draft":
-        raise Conflict("The agenda is fixed once the notice is published.", code="meeting_not_draft")
+        raise Conflict(_l("The agenda is fixed once the notice is published."), code="meeting_not_draft")
 
 
 def create_meeting(actor, community: Community, *, title: str, kind: str, form: str, cutoff_date: _dt.date,
@@ -306,9 +308,9 @@ def create_meeting(actor, community: Community, *, title: str, kind: str, form: 
     if form not in FORMS:
         errors["form"] = ["Must be one of: " + ", ".join(FORMS) + "."]
     if closes_at <= opens_at:
-        errors["closes_at"] = ["Voting must close after it opens."]
+        errors["closes_at"] = [_l("Voting must close after it opens.")]
     if cutoff_date > opens_at.date():
-        errors["cutoff_date"] = ["The roll cut-off must not be after voting opens."]
+        errors["cutoff_date"] = [_l("The roll cut-off must not be after voting opens.")]
     if errors:
         raise Invalid(fields=errors)
     meeting = Meeting(area_id=community.area_id, community_id=community.id, title=title.strip(), kind=kind, form=form,
@@ -323,9 +325,9 @@ def add_item(actor, meeting: Meeting, *, title: str, decision_class: str | None,
              kind: str = "resolution", seats: int | None = None) -> AgendaItem:
     _require_draft(meeting)
     if decision_class not in (SPECIAL, ORDINARY):
-        raise Invalid(fields={"decision_class": ["Choose special (3/4) or ordinary (more than half)."]})
+        raise Invalid(fields={"decision_class": [_l("Choose special (3/4) or ordinary (more than half).")]})
     if kind not in ("resolution", "election"):
-        raise Invalid(fields={"kind": ["Must be one of: resolution, election."]})
+        raise Invalid(fields={"kind": [_l("Must be one of: resolution, election.")]})
     if kind == "election":
         community = db.session.get(Community, meeting.community_id)
         problem = seats_problem(seats or 0, get_setting("owners_assembly.seats_min", community=community),
@@ -333,7 +335,7 @@ def add_item(actor, meeting: Meeting, *, title: str, decision_class: str | None,
         if problem:
             raise Invalid(fields={"seats": [problem]})
         if decision_class != ORDINARY:
-            raise Invalid(fields={"decision_class": ["Electing the committee is an ordinary matter."]})
+            raise Invalid(fields={"decision_class": [_l("Electing the committee is an ordinary matter.")]})
     position = 1 + (db.session.scalar(select(func.max(AgendaItem.position))
                                       .where(AgendaItem.meeting_id == meeting.id)) or 0)
     item = AgendaItem(area_id=meeting.area_id, community_id=meeting.community_id, meeting_id=meeting.id,
@@ -348,7 +350,7 @@ def add_candidate(actor, item: AgendaItem, *, name: str, statement: str = "", pe
     meeting = db.session.get(Meeting, item.meeting_id)
     _require_draft(meeting)
     if item.kind != "election":
-        raise Conflict("Candidates stand only in an election item.", code="not_an_election")
+        raise Conflict(_l("Candidates stand only in an election item."), code="not_an_election")
     candidate = Candidate(area_id=item.area_id, community_id=item.community_id, item_id=item.id, person_id=person_id,
                           name=name.strip(), statement=statement)
     db.session.add(candidate)
@@ -412,7 +414,7 @@ def publish_meeting_notice(actor, meeting: Meeting, now: _dt.datetime | None = N
     community = db.session.get(Community, meeting.community_id)
     items = meeting.items
     if not items:
-        raise Invalid(fields={"items": ["Add at least one agenda item before publishing."]})
+        raise Invalid(fields={"items": [_l("Add at least one agenda item before publishing.")]})
     for item in items:
         if item.kind == "election" and not [c for c in item.candidates if c.eligible]:
             raise Invalid(fields={"items": [f"{item.title}: no eligible candidate."]})
@@ -421,7 +423,7 @@ def publish_meeting_notice(actor, meeting: Meeting, now: _dt.datetime | None = N
         raise Invalid(fields={"opens_at": [problem]})
     total_area, total_heads = freeze_roll(meeting)
     if total_heads == 0:
-        raise Invalid(fields={"cutoff_date": ["No owners on the register at the cut-off date."]})
+        raise Invalid(fields={"cutoff_date": [_l("No owners on the register at the cut-off date.")]})
     lines = [f"{i.position}. {i.title}（{'特别事项：须经参与表决专有部分面积和人数各四分之三以上同意' if i.decision_class == SPECIAL else '一般事项：须经参与表决专有部分面积和人数各过半数同意'}）"
              for i in items]
     body = (f"{community.name}业主大会会议\n表决时间：{meeting.opens_at:%Y-%m-%d %H:%M} 至 {meeting.closes_at:%Y-%m-%d %H:%M}（UTC）\n"
@@ -454,11 +456,11 @@ def _check_vote(meeting: Meeting, item: AgendaItem, entry: RollEntry | None, cho
     if item.meeting_id != meeting.id:
         raise NotFound()
     if entry is None or entry.meeting_id != meeting.id:
-        raise Forbidden("This voter is not on the roll of this meeting.", code="not_on_roll")
+        raise Forbidden(_l("This voter is not on the roll of this meeting."), code="not_on_roll")
     if not voting_open(meeting, now):
-        raise Conflict("Voting is not open for this meeting.", code="voting_closed")
+        raise Conflict(_l("Voting is not open for this meeting."), code="voting_closed")
     if choice is not None and choice not in CHOICES:
-        raise Invalid(fields={"choice": ["Must be one of: agree, disagree, abstain."]})
+        raise Invalid(fields={"choice": [_l("Must be one of: agree, disagree, abstain.")]})
 
 
 def _same_caster(ballot: Ballot, fields: dict) -> bool:
@@ -476,7 +478,7 @@ def _upsert_ballot(meeting, item, entry, choice, **fields) -> Ballot:
                                    .with_for_update())
         if ballot is not None:
             if not _same_caster(ballot, fields):
-                raise Conflict("This voter has already voted on this item.", code="already_voted")
+                raise Conflict(_l("This voter has already voted on this item."), code="already_voted")
             if ballot.choice != choice:
                 ballot.changes += 1
             ballot.choice = choice
@@ -492,7 +494,7 @@ def _upsert_ballot(meeting, item, entry, choice, **fields) -> Ballot:
             return ballot
         except IntegrityError:
             continue
-    raise Conflict("The ballot could not be recorded; try again.", code="ballot_race")
+    raise Conflict(_l("The ballot could not be recorded; try again."), code="ballot_race")
 
 
 def cast_ballot(person: Person, meeting: Meeting, item: AgendaItem, entry: RollEntry | None, choice: str,
@@ -501,10 +503,10 @@ def cast_ballot(person: Person, meeting: Meeting, item: AgendaItem, entry: RollE
     now = now or utcnow()
     _check_vote(meeting, item, entry, choice, now)
     if item.kind != "resolution":
-        raise Conflict("Vote for candidates in an election item.", code="election_item")
+        raise Conflict(_l("Vote for candidates in an election item."), code="election_item")
     allowed = {e.id for e in entries_for_person(meeting.id, person.id)}
     if entry.id not in allowed:
-        raise Forbidden("You may vote only for yourself or with a written proxy.", code="no_authorisation")
+        raise Forbidden(_l("You may vote only for yourself or with a written proxy."), code="no_authorisation")
     return _upsert_ballot(meeting, item, entry, choice, channel="online", cast_by_person_id=person.id,
                           entered_by_id=None, confirmed_by_id=None, ballot_number=None)
 
@@ -515,7 +517,7 @@ def enter_paper_ballot(actor, meeting: Meeting, item: AgendaItem, entry: RollEnt
     now = now or utcnow()
     _check_vote(meeting, item, entry, choice, now)
     if not ballot_number or not ballot_number.strip():
-        raise Invalid(fields={"ballot_number": ["This field is required."]})
+        raise Invalid(fields={"ballot_number": [_l("This field is required.")]})
     return _upsert_ballot(meeting, item, entry, choice, channel="paper", cast_by_person_id=None,
                           entered_by_id=actor.id, confirmed_by_id=None, ballot_number=ballot_number.strip()[:40])
 
@@ -523,11 +525,11 @@ def enter_paper_ballot(actor, meeting: Meeting, item: AgendaItem, entry: RollEnt
 def confirm_paper_ballot(actor, ballot: Ballot, now: _dt.datetime | None = None) -> Ballot:
     meeting = db.session.get(Meeting, ballot.meeting_id)
     if not voting_open(meeting, now or utcnow()):
-        raise Conflict("Voting is not open for this meeting.", code="voting_closed")
+        raise Conflict(_l("Voting is not open for this meeting."), code="voting_closed")
     if ballot.channel != "paper" or ballot.confirmed_by_id is not None:
-        raise Conflict("Nothing to confirm.", code="not_pending")
+        raise Conflict(_l("Nothing to confirm."), code="not_pending")
     if ballot.entered_by_id == actor.id:
-        raise Forbidden("A second person must confirm a paper ballot.", code="same_person")
+        raise Forbidden(_l("A second person must confirm a paper ballot."), code="same_person")
     ballot.confirmed_by_id = actor.id
     db.session.flush()
     return ballot
@@ -539,15 +541,15 @@ def vote_candidates(person: Person | None, meeting: Meeting, item: AgendaItem, e
     now = now or utcnow()
     _check_vote(meeting, item, entry, None, now)
     if item.kind != "election":
-        raise Conflict("This item is not an election.", code="not_an_election")
+        raise Conflict(_l("This item is not an election."), code="not_an_election")
     if person is not None and entry.id not in {e.id for e in entries_for_person(meeting.id, person.id)}:
-        raise Forbidden("You may vote only for yourself or with a written proxy.", code="no_authorisation")
+        raise Forbidden(_l("You may vote only for yourself or with a written proxy."), code="no_authorisation")
     chosen = sorted(set(candidate_ids))
     if len(chosen) > (item.seats or 0):
-        raise Invalid(fields={"candidates": [f"Vote for at most {item.seats} candidates."]})
+        raise Invalid(fields={"candidates": [_l("Vote for at most %(n)s candidates.", n=item.seats)]})
     valid = set(db.session.scalars(select(Candidate.id).where(Candidate.item_id == item.id, Candidate.eligible)))
     if not set(chosen) <= valid:
-        raise Invalid(fields={"candidates": ["Unknown or ineligible candidate."]})
+        raise Invalid(fields={"candidates": [_l("Unknown or ineligible candidate.")]})
     db.session.execute(ElectionVote.__table__.delete().where(ElectionVote.item_id == item.id,
                                                              ElectionVote.roll_entry_id == entry.id))
     if chosen:
@@ -565,13 +567,13 @@ def add_proxy(actor, meeting: Meeting, entry: RollEntry | None, proxy_person: Pe
     if entry is None or entry.meeting_id != meeting.id:
         raise NotFound()
     if proxy_person is None:
-        raise Invalid(fields={"proxy_person_id": ["Unknown person."]})
+        raise Invalid(fields={"proxy_person_id": [_l("Unknown person.")]})
     if not document_ref or not document_ref.strip():
-        raise Invalid(fields={"document_ref": ["A proxy needs the written authorisation on file."]})
+        raise Invalid(fields={"document_ref": [_l("A proxy needs the written authorisation on file.")]})
     if meeting.status == "closed":
-        raise Conflict("The meeting is closed.", code="voting_closed")
+        raise Conflict(_l("The meeting is closed."), code="voting_closed")
     if db.session.scalar(select(Proxy.id).where(Proxy.roll_entry_id == entry.id)):
-        raise Conflict("This voter already has a proxy.", code="duplicate_proxy")
+        raise Conflict(_l("This voter already has a proxy."), code="duplicate_proxy")
     proxy = Proxy(area_id=meeting.area_id, community_id=meeting.community_id, meeting_id=meeting.id,
                   roll_entry_id=entry.id, proxy_person_id=proxy_person.id, document_ref=document_ref.strip()[:120],
                   recorded_by_id=actor.id)
@@ -639,9 +641,9 @@ def close_meeting(actor, meeting: Meeting, now: _dt.datetime | None = None) -> M
     """Close voting, tally, post the result notice and announce each decision."""
     now = now or utcnow()
     if meeting.status != "noticed":
-        raise Conflict("Only a noticed meeting can be closed.", code="not_open")
+        raise Conflict(_l("Only a noticed meeting can be closed."), code="not_open")
     if now < meeting.closes_at:
-        raise Conflict("Voting is still open; close after the announced end.", code="still_open")
+        raise Conflict(_l("Voting is still open; close after the announced end."), code="still_open")
     community = db.session.get(Community, meeting.community_id)
     results = tally_meeting(meeting)
     announced = now.date()
@@ -701,7 +703,7 @@ def owner_count(community_id: int, on: _dt.date) -> int:
 
 def open_demand(person: Person, community: Community, subject: str) -> Demand:
     if not subject or not subject.strip():
-        raise Invalid(fields={"subject": ["This field is required."]})
+        raise Invalid(fields={"subject": [_l("This field is required.")]})
     demand = Demand(area_id=community.area_id, community_id=community.id, subject=subject.strip()[:200],
                     opened_by_person_id=person.id)
     db.session.add(demand)
@@ -715,13 +717,13 @@ def sign_demand(person: Person, demand: Demand, now: _dt.datetime | None = None)
     now = now or utcnow()
     holders = {h.person_id for h in register_holdings(demand.community_id, now.date())}
     if person.id not in holders:
-        raise Forbidden("Only owners of this community can sign.", code="not_an_owner")
+        raise Forbidden(_l("Only owners of this community can sign."), code="not_an_owner")
     try:
         with db.session.begin_nested():
             db.session.add(DemandSignature(area_id=demand.area_id, community_id=demand.community_id,
                                            demand_id=demand.id, person_id=person.id))
     except IntegrityError:
-        raise Conflict("You have already signed.", code="already_signed") from None
+        raise Conflict(_l("You have already signed."), code="already_signed") from None
     community = db.session.get(Community, demand.community_id)
     signers = db.session.scalar(select(func.count()).where(DemandSignature.demand_id == demand.id))
     limit = Fraction(get_setting("owners_assembly.demand_share", community=community))

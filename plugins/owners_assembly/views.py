@@ -69,11 +69,11 @@ def _form_errors(form, exc: AppError) -> None:
     for name, messages in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = list(field.errors) + [_(m) for m in messages]
+            field.errors = list(field.errors) + [str(m) for m in messages]
         else:
-            flash("; ".join(_(m) for m in messages), "error")
+            flash("; ".join(str(m) for m in messages), "error")
     if not exc.fields:
-        flash(_(str(exc.message)), "error")
+        flash(str(exc.message), "error")
 
 
 @bp.route("/")
@@ -117,8 +117,8 @@ def new_meeting(community_id: int):
 
 
 def _error_text(exc: AppError) -> str:
-    details = " ".join(_(m) for messages in exc.fields.values() for m in messages)
-    return f"{_(str(exc.message))} {details}".strip()
+    details = " ".join(str(m) for messages in exc.fields.values() for m in messages)
+    return f"{exc.message} {details}".strip()
 
 
 @bp.route("/meetings/<int:meeting_id>")

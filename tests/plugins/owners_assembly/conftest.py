@@ -11,6 +11,10 @@ from plugins.owners_assembly import services as svc
 
 @pytest.fixture
 def estate(make, db):
+    return build_estate(make, db)
+
+
+def build_estate(make, db):
     """A community: owner A holds two units, B, C, D one each, the developer two unsold ones."""
     community = make.community(name="议事小区")
     building = make.building(community, name="1栋")
