@@ -19,6 +19,7 @@ class CalendarDay(Model):
     """
 
     __tablename__ = "calendar_days"
+    __audit_module__ = "calendar"
 
     day: Mapped[dt.date] = mapped_column(Date, unique=True, index=True)
     is_working: Mapped[bool] = mapped_column(Boolean)
@@ -31,6 +32,7 @@ class CalendarYear(Model):
     """A year whose full official schedule is in the table (``complete``): no fallback warning."""
 
     __tablename__ = "calendar_years"
+    __audit_module__ = "calendar"
 
     year: Mapped[int] = mapped_column(Integer, unique=True, index=True)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -143,6 +143,20 @@ def statutory_complete(year: int) -> bool:
     return wanted <= names
 
 
+def gettext(message: str, **values) -> str:
+    """Translate ``message`` when a request picks a language (pages, API); plain English otherwise
+    (CLI), so these functions never depend on a request."""
+    try:
+        from flask import has_request_context
+        from flask_babel import gettext as babel_gettext
+
+        if has_request_context():
+            return babel_gettext(message, **values)
+    except Exception:  # noqa: BLE001 - translation must never break the clock
+        pass
+    return message % values if values else message
+
+
 # ---------------------------------------------------------------------------------------------
 # Working periods
 
@@ -159,7 +173,7 @@ def parse_periods(text: str) -> tuple[tuple[time, time], ...]:
             start = time.fromisoformat(start_s if len(start_s) > 4 else start_s.zfill(5))
             end = time.fromisoformat(end_s if len(end_s) > 4 else end_s.zfill(5))
         except ValueError:
-            raise ValueError(f"{part!r} is not a period like 08:30-12:00") from None
+            raise ValueError(gettext("%(part)s is not a period like 08:30-12:00", part=part)) from None
         periods.append((start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)))
     return validate_periods(periods)
 
@@ -167,15 +181,17 @@ def parse_periods(text: str) -> tuple[tuple[time, time], ...]:
 def validate_periods(periods) -> tuple[tuple[time, time], ...]:
     periods = tuple(sorted((tuple(p) for p in periods), key=lambda p: p[0]))
     if not periods:
-        raise ValueError("at least one working period is needed")
+        raise ValueError(gettext("At least one working period is needed."))
     previous_end = None
     for start, end in periods:
         if start.tzinfo is not None or end.tzinfo is not None:
-            raise ValueError("working periods are local times without a time zone")
+            raise ValueError(gettext("Working periods are local times without a time zone."))
         if not start < end:
-            raise ValueError(f"period {start:%H:%M}-{end:%H:%M} ends before it starts")
+            raise ValueError(gettext("Period %(period)s ends before it starts.",
+                                     period=f"{start:%H:%M}-{end:%H:%M}"))
         if previous_end is not None and start < previous_end:
-            raise ValueError(f"period starting {start:%H:%M} overlaps the one before")
+            raise ValueError(gettext("The period starting %(start)s overlaps the one before.",
+                                     start=f"{start:%H:%M}"))
         previous_end = end
     return periods
 
@@ -564,20 +580,6 @@ class ImportRow:
     errors: list[str] = field(default_factory=list)
 
 
-def _t(message: str, **values) -> str:
-    """Translate ``message`` when a request picks a language (pages, API); plain English otherwise
-    (CLI), so these functions never depend on a request."""
-    try:
-        from flask import has_request_context
-        from flask_babel import gettext
-
-        if has_request_context():
-            return gettext(message, **values)
-    except Exception:  # noqa: BLE001 - translation must never break the clock
-        pass
-    return message % values if values else message
-
-
 def _parse_day(value) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -607,7 +609,7 @@ def parse_import_rows(raw_rows: Iterable[Iterable[object]]) -> list[ImportRow]:
         try:
             row.day = _parse_day(cells[0])
         except (ValueError, TypeError):
-            row.errors.append(_t("not a date: %(value)s", value=cells[0]))
+            row.errors.append(gettext("not a date: %(value)s", value=cells[0]))
         kind = cells[1]
         if isinstance(kind, bool):
             row.is_working = kind
@@ -620,14 +622,14 @@ def parse_import_rows(raw_rows: Iterable[Iterable[object]]) -> list[ImportRow]:
             elif text in _FALSE:
                 row.is_working = False
             else:
-                row.errors.append(_t("is_working must be working or holiday, not %(value)s", value=kind))
+                row.errors.append(gettext("is_working must be working or holiday, not %(value)s", value=kind))
         name = str(cells[2]).strip() if cells[2] is not None else ""
         if len(name) > 100:
-            row.errors.append(_t("name is longer than 100 characters"))
+            row.errors.append(gettext("name is longer than 100 characters"))
         row.name = name[:100] or None
         if row.day is not None:
             if row.day in seen:
-                row.errors.append(_t("date repeated (line %(line)s)", line=seen[row.day]))
+                row.errors.append(gettext("date repeated (line %(line)s)", line=seen[row.day]))
             else:
                 seen[row.day] = index
         out.append(row)
@@ -646,7 +648,7 @@ def read_import_file(filename: str, data: bytes) -> list[list[object]]:
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
-            raise ValueError("not a readable Excel file") from exc
+            raise ValueError(gettext("Not a readable Excel file.")) from exc
         sheet = book.worksheets[0]
         return [list(r) for r in sheet.iter_rows(values_only=True)]
     if lower.endswith(".csv") or lower.endswith(".txt"):
@@ -657,9 +659,9 @@ def read_import_file(filename: str, data: bytes) -> list[list[object]]:
             except UnicodeDecodeError:
                 continue
         else:
-            raise ValueError("the file is neither UTF-8 nor GB18030 text")
+            raise ValueError(gettext("The file is neither UTF-8 nor GB18030 text."))
         return [row for row in csv.reader(io.StringIO(text))]
-    raise ValueError("upload a .csv or .xlsx file")
+    raise ValueError(gettext("Upload a .csv or .xlsx file."))
 
 
 def import_rows(actor, rows: list[ImportRow], year: int | None = None, complete: bool = False,
@@ -678,12 +680,12 @@ def import_rows(actor, rows: list[ImportRow], year: int | None = None, complete:
     if year is not None:
         for row in rows:
             if row.day is not None and row.day.year != year:
-                row.errors.append(_t("date is not in %(year)s", year=year))
+                row.errors.append(gettext("date is not in %(year)s", year=year))
     bad = {f"line {r.line}": r.errors for r in rows if r.errors}
     if bad:
-        raise Invalid(_t("Some rows are invalid; nothing was imported."), fields=bad)
+        raise Invalid(gettext("Some rows are invalid; nothing was imported."), fields=bad)
     if not rows and not complete:
-        raise Invalid(_t("The file has no rows."), fields={"file": [_t("The file has no rows.")]})
+        raise Invalid(gettext("The file has no rows."), fields={"file": [gettext("The file has no rows.")]})
     days = [r.day for r in rows]
     existing = {d.day: d for d in db.session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days)))} \
         if days else {}
