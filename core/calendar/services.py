@@ -541,6 +541,8 @@ def load_calendar_with_sources(community=None, years: Iterable[int] | None = Non
 # These take the acting account explicitly, flush and never commit.
 
 IMPORT_COLUMNS = ("date", "is_working", "name")
+MAX_IMPORT_ROWS = 400  # a year has at most 366 days
+MAX_IMPORT_BYTES = 2_000_000
 _TRUE = {"1", "true", "yes", "y", "working", "work", "workday", "上班", "工作日", "班", "是"}
 _FALSE = {"0", "false", "no", "n", "holiday", "off", "rest", "休", "休息", "假", "假日", "节假日", "放假", "否"}
 
@@ -608,7 +610,7 @@ def parse_import_rows(raw_rows: Iterable[Iterable[object]]) -> list[ImportRow]:
         row = ImportRow(index, None, None, None)
         try:
             row.day = _parse_day(cells[0])
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             row.errors.append(gettext("not a date: %(value)s", value=cells[0]))
         kind = cells[1]
         if isinstance(kind, bool):
@@ -642,6 +644,8 @@ def read_import_file(filename: str, data: bytes) -> list[list[object]]:
     import io
 
     lower = (filename or "").lower()
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValueError(gettext("The file is larger than 2 MB."))
     if lower.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -686,6 +690,9 @@ def import_rows(actor, rows: list[ImportRow], year: int | None = None, complete:
         raise Invalid(gettext("Some rows are invalid; nothing was imported."), fields=bad)
     if not rows and not complete:
         raise Invalid(gettext("The file has no rows."), fields={"file": [gettext("The file has no rows.")]})
+    if len(rows) > MAX_IMPORT_ROWS:
+        message = gettext("At most %(n)s rows per import.", n=MAX_IMPORT_ROWS)
+        raise Invalid(message, fields={"file": [message]})
     days = [r.day for r in rows]
     existing = {d.day: d for d in db.session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days)))} \
         if days else {}

@@ -214,7 +214,7 @@ def import_preview():
         return _render_year(year, import_form=form, status=422)
     upload = form.file.data
     try:
-        raw = services.read_import_file(upload.filename, upload.read(2_000_001))
+        raw = services.read_import_file(upload.filename, upload.read(services.MAX_IMPORT_BYTES + 1))
     except ValueError as exc:
         form.file.errors = [str(exc)]
         return _render_year(year, import_form=form, status=422)
@@ -244,7 +244,7 @@ def import_confirm():
     try:
         year = int(form.year.data)
         data = json.loads(form.rows.data)
-        if not isinstance(data, list):
+        if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
             raise ValueError
     except (ValueError, TypeError):
         raise Invalid(fields={"rows": [_("The preview could not be read; upload the file again.")]}) from None

@@ -90,14 +90,18 @@ def test_import_refuses_bad_files(client, login_as):
     assert _upload(client, "%PDF", filename="s.pdf").status_code == 422
     assert _upload(client, "", filename="s.csv").status_code == 422
     assert _upload(client, "junk", filename="s.xlsx").status_code == 422
+    assert _upload(client, "x" * 2_000_001, filename="s.csv").status_code == 422
+    many = "".join(f"2027-01-01,holiday,{i}\n" for i in range(401))
+    assert _upload(client, many, filename="s.csv").status_code == 422
     resp = client.post("/calendar/import", data={"year": "2027"}, content_type="multipart/form-data")
     assert resp.status_code == 422
 
 
 def test_confirm_with_tampered_rows_is_refused(client, login_as, db):
     login_as("platform_admin")
-    resp = client.post("/calendar/import/confirm", data={"year": "2027", "rows": "not json"})
-    assert resp.status_code == 422
+    for rows in ("not json", "[1, 2]", '{"a": 1}', '[["99999999999999999999-01-01", true, "x"]]'):
+        resp = client.post("/calendar/import/confirm", data={"year": "2027", "rows": rows})
+        assert resp.status_code == 422, rows
     resp = client.post("/calendar/import/confirm", data={"year": "2027", "rows": '[["2026-01-01", false, "x"]]'})
     assert resp.status_code == 422
     assert db.session.query(CalendarDay).count() == 0
@@ -225,3 +229,11 @@ def test_cli_seed_and_import(app, db, tmp_path):
     assert "imported 2 days" in result.output
     result = runner.invoke(cli, ["calendar", "show", "--year", "2027"])
     assert "WARNING" not in result.output and "2027-02-20\tworking" in result.output
+
+
+def test_navigation_and_openapi(client, login_as):
+    login_as("platform_admin")
+    html = client.get("/calendar/?year=2026").get_data(as_text=True)
+    assert 'href="/calendar/"' in html and 'href="/calendar/hours"' in html
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/calendar/days" in spec["paths"] and "/api/v1/calendar/imports" in spec["paths"]

@@ -110,3 +110,15 @@ def test_set_day_and_remove(db):
     assert cs.load_calendar(years=[2027]).is_working_day(date(2027, 2, 20))
     cs.set_day(None, date(2027, 2, 20), None)
     assert not cs.load_calendar(years=[2027]).is_working_day(date(2027, 2, 20))
+
+
+def test_import_caps_rows_and_bytes(db):
+    from datetime import timedelta
+
+    rows = cs.parse_import_rows([[date(2027, 1, 1) + timedelta(days=i), "holiday", ""] for i in range(401)])
+    assert not any(r.errors for r in rows)
+    with pytest.raises(Invalid):
+        cs.import_rows(None, rows)
+    assert db.session.query(CalendarDay).count() == 0
+    with pytest.raises(ValueError):
+        cs.read_import_file("a.csv", b"x" * (cs.MAX_IMPORT_BYTES + 1))
