@@ -155,3 +155,16 @@ def test_portal_vote_and_result_pages(estate, open_meeting, make, client, login_
                                                                   f"item-{open_meeting.ordinary.id}": "agree"})
     assert resp.status_code == 403
     assert client.get("/portal/assembly/").status_code == 200
+
+
+def test_core_runs_with_the_plugin_disabled_after_use(estate, open_meeting, make_app, make, db):
+    svc.cast_ballot(estate.a, open_meeting.meeting, open_meeting.ordinary,
+                    entry_of(open_meeting.meeting, estate.a), "agree")
+    db.session.commit()
+    app = make_app({"DISABLED_PLUGINS": ["owners_assembly"]})
+    assert "owners_assembly" not in {i.name for i in app.extensions["jiayuan.plugins"]}
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/portal/assembly/").status_code == 404  # its pages are gone, its data stays
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert "/api/v1/owners-assembly/meetings" not in client.get("/api/v1/openapi.json").get_json()["paths"]
