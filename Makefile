@@ -6,11 +6,11 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: install translations browser run serve test test-sqlite test-postgres lint bench docs clean
+.PHONY: install translations browser run serve test test-sqlite test-postgres test-plugins lint bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
@@ -18,7 +18,7 @@ install: $(VENV)/.installed translations
 
 # .po files are the source; .mo files are built, never committed
 translations: $(VENV)/.installed
-	@for d in core/translations plugins/*/translations; do \
+	@for d in core/translations plugins/*/translations examples/*/*/translations; do \
 	  if [ -d "$$d" ] && ls $$d/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -f -d $$d >/dev/null 2>&1 || exit 1; fi; \
 	done
 
@@ -42,7 +42,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install browser lint test-sqlite test-postgres
+test: install browser lint test-sqlite test-postgres test-plugins
 
 test-sqlite: install
 	@echo "== tests on SQLite =="
@@ -58,6 +58,11 @@ test-postgres: install
 	else \
 	  echo "== PostgreSQL not reachable: PostgreSQL pass SKIPPED (set PG_TEST_URL or start PostgreSQL) =="; \
 	fi
+
+# the plugin author's path: scaffold, install, test, serve; and the example plugin on both databases
+test-plugins: install
+	@if bash scripts/ensure-postgres.sh "$(PG_TEST_URL)"; then bash scripts/check-plugins.sh "$(PG_TEST_URL)"; \
+	else bash scripts/check-plugins.sh; fi
 
 bench: install
 	@for f in bench/*.py; do [ -f "$$f" ] || continue; echo "== $$f"; $(PY) $$f || exit 1; done

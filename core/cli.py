@@ -126,6 +126,32 @@ def jobs_run(loop, force, only, interval):
         time.sleep(interval)
 
 
+@cli.group()
+def plugin():
+    """Plugin authoring."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False),
+              help="Folder to create the package in (outside the Jiayuan source tree).")
+@click.option("--title", help="Human name shown in the menu.")
+@click.option("--title-zh", help="Chinese name shown in the menu.")
+@click.option("--author", default="Plugin author")
+def plugin_new(name, directory, title, title_zh, author):
+    """Create a working plugin package NAME (page, API, model + migration, nav item, ticket reaction, tests)."""
+    from pathlib import Path
+
+    from core.scaffold import ScaffoldError, generate
+
+    try:
+        root = generate(name, Path(directory), title=title, title_zh=title_zh, author=author)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    console.print(f"[green]created[/green] {root}")
+    console.print(f"next: pip install -e {root} && jiayuan db upgrade && (cd {root} && pytest)")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)

@@ -29,6 +29,21 @@ from sqlalchemy.engine import make_url
 TEST_DB_ENV = "JIAYUAN_TEST_DATABASE_URL"
 
 
+def pytest_addoption(parser):
+    parser.addini("jiayuan_plugins", type="args", default=[],
+                  help="Installed Jiayuan plugins (entry-point names) to load besides the built-in ones")
+
+
+def plugins_for_tests(config) -> list[str]:
+    """The plugins a test app loads: the built-in ones, and the installed ones the ini names."""
+    from importlib.metadata import entry_points
+
+    from core.plugins import GROUP
+
+    builtin = [ep.name for ep in entry_points(group=GROUP) if ep.value.startswith("plugins.")]
+    return builtin + list(config.getini("jiayuan_plugins"))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (skipped on SQLite)")
     config.addinivalue_line("markers", "heavy: scale or concurrency test, run on PostgreSQL only")
@@ -85,8 +100,9 @@ class JiayuanClient(FlaskClient):
         return response
 
 
-def _base_config(database_url: str, instance: str) -> dict:
+def _base_config(database_url: str, instance: str, plugins: list[str]) -> dict:
     return {
+        "PLUGINS": plugins,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": instance,
@@ -104,23 +120,25 @@ def _instance(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, _instance):
+def app(database_url, _instance, pytestconfig):
     from core.app import create_app
     from core.migrate import upgrade_all
 
-    application = create_app(_base_config(database_url, _instance))
+    application = create_app(_base_config(database_url, _instance, plugins_for_tests(pytestconfig)))
     application.test_client_class = JiayuanClient
     upgrade_all(application)
     return application
 
 
 @pytest.fixture
-def make_app(database_url, _instance, app):
-    """Build another app on the same (migrated) database: ``make_app({"WTF_CSRF_ENABLED": True})``."""
+def make_app(database_url, _instance, app, pytestconfig):
+    """Build another app on the same (migrated) database: ``make_app({"WTF_CSRF_ENABLED": True})``,
+    ``make_app(plugins=[module])`` to register a plugin module directly (its tables must exist)."""
     from core.app import create_app
 
     def build(config: dict | None = None, plugins: list | None = None):
-        built = create_app({**_base_config(database_url, _instance), **(config or {})}, plugins=plugins)
+        base = _base_config(database_url, _instance, plugins_for_tests(pytestconfig))
+        built = create_app({**base, **(config or {})}, plugins=plugins)
         built.test_client_class = JiayuanClient
         return built
 
