@@ -136,6 +136,11 @@ def serve(host, port):
     create_app().run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
+from core.imports.cli import import_group  # noqa: E402  (the register's import commands)
+
+cli.add_command(import_group)
+
+
 def build_cli(app=None) -> click.Group:
     """The root group with every plugin's commands (``register_cli`` hook)."""
     from flask.cli import ScriptInfo

@@ -19,6 +19,9 @@ CORE_AREAS = [
     "auth",
     "dashboard",
     "portal",
+    "places",
+    "people",
+    "imports",
 ]
 
 CORE_NAV = [
