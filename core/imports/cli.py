@@ -25,6 +25,8 @@ def import_group():
 @with_appcontext
 def import_units(file: Path, community_id: int, dry_run: bool):
     """Import buildings, units and owners of one community from FILE (.xlsx or .csv)."""
+    from flask import current_app
+
     from core.database import db
     from core.errors import Invalid
     from core.imports import services
@@ -33,7 +35,8 @@ def import_units(file: Path, community_id: int, dry_run: bool):
     community = db.session.get(Community, community_id)
     if community is None:
         raise click.BadParameter(f"no community with id {community_id}", param_hint="--community")
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    # messages are translated lazily and the locale is chosen per request: give them one
+    with current_app.test_request_context(), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as bar:
         tasks: dict[str, int] = {}
 

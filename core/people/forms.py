@@ -30,11 +30,11 @@ def _blank_none(value):
 class PersonForm(FlaskForm):
     community_id = SelectField(_l("Community register"), coerce=int, choices=[])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
-    gender = SelectField(_l("Gender"), choices=GENDERS, filters=[_blank_none])
+    gender = SelectField(_l("Gender"), choices=GENDERS, coerce=_blank_none)
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)], filters=[_blank_none])
     nationality = StringField(_l("Nationality"), default="CHN", validators=[Optional(), Length(max=3)])
-    id_type = SelectField(_l("ID document"), choices=ID_TYPES, filters=[_blank_none])
+    id_type = SelectField(_l("ID document"), choices=ID_TYPES, coerce=_blank_none)
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=30)], filters=[_blank_none])
     household_registration = StringField(_l("Registered residence (户籍)"), validators=[Optional(), Length(max=200)],
                                          filters=[_blank_none])

@@ -29,12 +29,12 @@ class UnitForm(FlaskForm):
     floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(min=-10, max=300)])
     building_area = DecimalField(_l("Building area (m²)"), places=None,
                                  validators=[Optional(), NumberRange(min=0, max=99999.99)])
-    building_area_source = SelectField(_l("Source of the building area"), choices=AREA_SOURCES,
-                                       filters=[_none_if_blank])
+    building_area_source = SelectField(_l("Source of the building area"), choices=AREA_SOURCES, coerce=_none_if_blank,
+                                       )
     exclusive_area = DecimalField(_l("Exclusive area (m²)"), places=None,
                                   validators=[Optional(), NumberRange(min=0, max=99999.99)])
-    exclusive_area_source = SelectField(_l("Source of the exclusive area"), choices=AREA_SOURCES,
-                                        filters=[_none_if_blank])
+    exclusive_area_source = SelectField(_l("Source of the exclusive area"), choices=AREA_SOURCES, coerce=_none_if_blank,
+                                        )
     use = SelectField(_l("Use"), choices=USES)
     sale_status = SelectField(_l("Sale status"), choices=SALE_STATUSES, default="sold")
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
