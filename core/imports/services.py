@@ -205,13 +205,14 @@ def check_rows(table: list[list], progress: Callable[[int], None] | None = None)
             continue
         before = len(problems)
         row = _check_row(n, values, problems)
-        if row is not None:
-            key = (row.building, row.number)
+        key = (values.get("building"), values.get("unit"))
+        if all(key):
             if key in seen:
                 problems.append(Problem(n, "unit", _l("Unit %(unit)s of %(building)s is already on row %(row)s.",
-                                                      unit=row.number, building=row.building, row=seen[key])))
+                                                      unit=key[1], building=key[0], row=seen[key])))
             else:
                 seen[key] = n
+        if row is not None:
             if row.owner and row.owner.get("id_number_index"):
                 idx = row.owner["id_number_index"]
                 if idx in id_names and id_names[idx][0] != row.owner["name"]:
@@ -383,8 +384,7 @@ def _existing_people(community_id: int, rows: list[Row]) -> dict:
     if any(r.owner and not r.owner.get("id_number_index") for r in rows):
         linked = select(Ownership.person_id).where(Ownership.community_id == community_id)
         for pid, name, phone in db.session.execute(select(Person.id, Person.name, Person.phone).where(
-                Person.id_number_index.is_(None),
-                or_(Person.community_id == community_id, Person.id.in_(linked)))):
+                or_(Person.community_id == community_id, Person.id.in_(linked))).order_by(Person.id)):
             found.setdefault(("np", name, phone), (pid, name))
     return found
 
@@ -529,7 +529,7 @@ def export_rows(community: Community, include_ids: bool) -> list[list]:
             if p is None:
                 out.append(base + [None] * 5)
             else:
-                out.append(base + [p.name, p.phone, EXPORT_LABELS["id_type"].get(p.id_type),
+                out.append(base + [p.name, p.phone, EXPORT_LABELS["id_type"].get(p.id_type) if include_ids else None,
                                    p.id_number if include_ids else None, str(o.share.normalize())])
     return out
 
