@@ -494,12 +494,14 @@ def apply(actor: Account | None, community: Community, rows: list[Row],
             changed.append({**{c: v for c, v in zip(UNIT_COLUMNS, current[3:], strict=True)}, **changes,
                             "_id": current[0]})
     # plain executemany (RETURNING would make SQLite insert row by row), then one read of the new ids
+    last_unit = _core().execute(select(func.max(Unit.id))).scalar() or 0
     for part in _chunks(new_units, CHUNK):
         db.session.execute(stamped["u"], part)
         if progress:
             progress(len(part))
     if new_units:
-        unit_ids = {key: row[0] for key, row in _existing_units(cid).items()}
+        unit_ids.update({(b, n): i for i, b, n in _core().execute(select(Unit.id, Unit.building_id, Unit.number).where(
+            Unit.community_id == cid, Unit.id > last_unit))})
     if changed:
         stmt = update(tables["u"]).where(tables["u"].c.id == bindparam("_id")).values(
             {**{c: bindparam(c) for c in UNIT_COLUMNS}, "updated_at": func.now()})
@@ -520,12 +522,17 @@ def apply(actor: Account | None, community: Community, rows: list[Row],
                 "id_number_index": r.owner.get("id_number_index"), "birth_date": r.owner.get("birth_date"),
                 "nationality": "CHN", "care_consent": False})
     rows_people = list(new_people.values())
+    last_person = _core().execute(select(func.max(Person.id))).scalar() or 0
     for part in _chunks(rows_people, CHUNK):
         db.session.execute(stamped["p"], part)
         if progress:
             progress(len(part))
     if rows_people:
-        people = _existing_people(cid, rows)
+        for pid, name, phone, index in _core().execute(select(
+                Person.id, Person.name, Person.phone, Person.id_number_index).where(
+                Person.community_id == cid, Person.id > last_person)):
+            key = ("id", index) if index else ("np", name, phone)
+            people.setdefault(key, (pid, name))
 
     ownerships = []
     for r in rows:
