@@ -136,9 +136,14 @@ def serve(host, port):
     create_app().run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
-from core.imports.cli import import_group  # noqa: E402  (the register's import commands)
+def _core_area_commands() -> None:
+    from core.calendar.cli import calendar_cli
+    from core.imports.cli import import_group
 
-cli.add_command(import_group)
+    if "calendar" not in cli.commands:
+        cli.add_command(calendar_cli)
+    if "import" not in cli.commands:
+        cli.add_command(import_group)
 
 
 def build_cli(app=None) -> click.Group:
@@ -148,6 +153,7 @@ def build_cli(app=None) -> click.Group:
     from core.app import create_app
 
     app = app or create_app()
+    _core_area_commands()
     with app.app_context():
         app.extensions["jiayuan.pm"].hook.register_cli(cli=cli)
     cli.context_settings = {"obj": ScriptInfo(create_app=lambda: app)}

@@ -90,7 +90,7 @@ class _ScaledDecimal(TypeDecorator):
 class Money(_ScaledDecimal):
     """Yuan as ``Decimal`` with two places, stored as integer fen."""
 
-    cache_ok = True  # SQLAlchemy reads this from each class itself, not from its base
+    cache_ok = True  # SQLAlchemy asks each TypeDecorator subclass for itself
 
 
 class Area(_ScaledDecimal):

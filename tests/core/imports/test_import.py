@@ -148,8 +148,9 @@ def test_export_round_trips(db, setup):
 
 
 def test_cli_imports_with_dry_run(app, db, setup, tmp_path):
-    from core.cli import cli
+    from core.cli import build_cli
 
+    cli = build_cli(app)
     community, _manager = setup
     path = tmp_path / "units.xlsx"
     path.write_bytes(xlsx(GOOD))
