@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -26,6 +27,14 @@ def _upload_dir() -> Path:
     folder = Path(current_app.config["INSTANCE_PATH"]) / "uploads" / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _drop_stale_previews(folder: Path, max_age: float = 86_400) -> None:
+    """Previews never confirmed are kept a day, then removed."""
+    cutoff = time.time() - max_age
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 @bp.route("/communities/<int:community_id>/import", methods=["GET", "POST"])
@@ -52,7 +61,9 @@ def upload(community_id: int):
                 token = None
                 if not problems:
                     token = f"{secrets.token_urlsafe(18)}.{name.rsplit('.', 1)[-1].lower()}"
-                    (_upload_dir() / token).write_bytes(data)
+                    folder = _upload_dir()
+                    _drop_stale_previews(folder)
+                    (folder / token).write_bytes(data)
                 confirm = ConfirmForm(formdata=None, token=token)
                 return render_template("imports/preview.html", community=community, filename=name,
                                        problems=problems[:500], problem_count=len(problems), result=result,

@@ -210,3 +210,21 @@ def test_staff_may_not_import(client, login_as, make, db):
                        data={"file": (io.BytesIO(xlsx(GOOD)), "units.xlsx")}, content_type="multipart/form-data")
     assert resp.status_code == 403
     assert client.get(f"/register/communities/{community.id}/export.csv").status_code == 403
+
+
+def test_export_with_id_numbers_is_for_sensitive_readers_and_audited(client, login_as, make, db):
+    community = make.community()
+    unit = make.unit(make.building(community))
+    from core.people.services import id_index
+
+    make.owner(unit, person=make.person(name="孔明", id_type="resident_id", id_number=ID1,
+                                        id_number_index=id_index(ID1)))
+    login_as("manager", community)
+    text = client.get(f"/register/communities/{community.id}/export.csv?ids=1").get_data().decode("utf-8-sig")
+    assert ID1 in text
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+    assert entry.restricted_to == "people.read_sensitive"
+    company_admin = make.account("company_admin", community.company)
+    login_as(company_admin)
+    text = client.get(f"/register/communities/{community.id}/export.csv?ids=1").get_data().decode("utf-8-sig")
+    assert ID1 not in text and "孔明" in text
