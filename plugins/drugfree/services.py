@@ -356,7 +356,7 @@ def facts_of(cases: list[Case], on: dt.date) -> list[rules.CaseFacts]:
         living = set(db.session.execute(select(Residency.person_id, Residency.area_id).where(
             Residency.person_id.in_(set(refs.values())),
             or_(Residency.start_date.is_(None), Residency.start_date <= on),
-            or_(Residency.end_date.is_(None), Residency.end_date >= on))).tuples())
+            or_(Residency.end_date.is_(None), Residency.end_date >= on))))
     out = []
     for c in cases:
         lives = (refs[c.id], c.area_id) in living if c.id in refs else c.lives_in_area
@@ -379,7 +379,7 @@ def load_cases(area_ids: list[int]) -> list[Case]:
 
 def incidents_in_year(area_ids: list[int], on: dt.date) -> dict[int, int]:
     rows = db.session.execute(select(Incident.area_id, Incident.day).where(
-        Incident.area_id.in_(area_ids), Incident.day >= dt.date(on.year, 1, 1), Incident.day <= on)).tuples()
+        Incident.area_id.in_(area_ids), Incident.day >= dt.date(on.year, 1, 1), Incident.day <= on))
     out: dict[int, int] = {}
     for area_id, _day in rows:
         out[area_id] = out.get(area_id, 0) + 1
@@ -446,7 +446,7 @@ def education_count(area: Area, on: dt.date) -> tuple[int, int]:
     """(events, participants) of drug-prevention education in the year up to ``on``."""
     rows = db.session.execute(select(ActivityCount.events, ActivityCount.participants).where(
         ActivityCount.area_id == area.id, ActivityCount.day >= dt.date(on.year, 1, 1),
-        ActivityCount.day <= on)).tuples().all()
+        ActivityCount.day <= on)).all()
     return sum(r[0] for r in rows), sum(r[1] for r in rows)
 
 
