@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from plugins.drugfree import rules
@@ -31,10 +32,14 @@ MODE_LABELS = {"named": _l("Named (case records kept here)"),
                "aggregate": _l("Aggregate (counts only; names stay with the police or street office)")}
 
 
+def _choices(labels: dict) -> list:
+    return [SelectChoice(k, v) for k, v in labels.items()]
+
+
 class CaseForm(FlaskForm):
     id_number = StringField(_l("Resident's ID number (from the register)"),
                             validators=[DataRequired(), Length(max=32)])
-    legal_basis = SelectField(_l("Legal basis"), choices=[("", "—")] + list(LEGAL_BASIS_LABELS.items()),
+    legal_basis = SelectField(_l("Legal basis"), choices=[SelectChoice("", "—")] + _choices(LEGAL_BASIS_LABELS),
                               validators=[DataRequired()])
     registered_on = DateField(_l("Registered by the police on"), validators=[InputRequired()])
     last_use_on = DateField(_l("Last recorded use"), validators=[Optional()])
@@ -43,7 +48,7 @@ class CaseForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), validators=[DataRequired()])
+    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS), validators=[DataRequired()])
     start = DateField(_l("Since"), validators=[InputRequired()])
     sentence_months = IntegerField(_l("Length ordered (months)"),
                                    validators=[Optional(), NumberRange(min=1, max=600)])
@@ -71,14 +76,14 @@ class VisitForm(FlaskForm):
 
 
 class IncidentForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=list(INCIDENT_LABELS.items()), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=_choices(INCIDENT_LABELS), validators=[DataRequired()])
     day = DateField(_l("Date"), validators=[InputRequired()])
     note = TextAreaField(_l("Note (no names; encrypted)"), validators=[Optional(), Length(max=1000)])
 
 
 class PlanForm(FlaskForm):
-    mode = SelectField(_l("Mode"), choices=list(MODE_LABELS.items()), validators=[DataRequired()])
-    track = SelectField(_l("Track"), choices=list(TRACK_LABELS.items()), validators=[DataRequired()])
+    mode = SelectField(_l("Mode"), choices=_choices(MODE_LABELS), validators=[DataRequired()])
+    track = SelectField(_l("Track"), choices=_choices(TRACK_LABELS), validators=[DataRequired()])
     target_year = IntegerField(_l("Target year (3 to 5 years out)"),
                                validators=[Optional(), NumberRange(min=2000, max=2100)])
     plan = TextAreaField(_l("Plan"), validators=[Optional(), Length(max=2000)])

@@ -14,7 +14,10 @@ def world(make, db):
     other_area = make.area(name="春晖社区")
     community = make.community(area=area)
     unit = make.unit(building=make.building(community=community))
-    person = make.person(id=PERSON_ID, name=NAME, area_id=area.id, id_number=ID_NUMBER)
+    from core import blind_index
+
+    person = make.person(id=PERSON_ID, name=NAME, area_id=area.id, id_number=ID_NUMBER,
+                         id_number_index=blind_index(ID_NUMBER, "person.id_number"))
     make.resident(unit, person, kind="tenant")
     other_unit = make.unit(building=make.building(community=make.community(area=other_area)))
     outsider = make.resident(other_unit)
