@@ -99,10 +99,7 @@ def test_guard_and_unrelated_manager_see_nothing(client, make, world, login_as):
 def test_aggregate_form(client, db, world, login_as):
     login_as(world["officer"])
     assert client.get(f"/drugfree/areas/{world['area'].id}/aggregate").status_code == 200
-    base = {k: 0 for k in ("registered current former stable abroad moved_out dead sentenced missing missing_recent "
-                           "new_this_year returnees returnees_ok relapses_this_year monitored_start_this_year "
-                           "relapses_last_year monitored_start_last_year incidents orders_due "
-                           "orders_in_time").split()}
+    base = {k: 0 for k in ["registered", "current", "former", "stable", "abroad", "moved_out", "dead", "sentenced", "missing", "missing_recent", "new_this_year", "returnees", "returnees_ok", "relapses_this_year", "monitored_start_this_year", "relapses_last_year", "monitored_start_last_year", "incidents", "orders_due", "orders_in_time"]}
     bad = {**base, "on_date": TODAY.isoformat(), "registered": 1, "former": 1, "stable": 4}
     resp = client.post(f"/drugfree/areas/{world['area'].id}/aggregate", data=bad)
     assert resp.status_code == 422
