@@ -7,6 +7,7 @@ the same rules. DOMAIN.md §5 is the specification; docs/drugfree.md states ever
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field, fields
 
@@ -58,7 +59,7 @@ class StatusEvent:
 class CaseFacts:
     ref: int  # the case id (never the person)
     registered_on: dt.date  # when the police register first recorded the person
-    statuses: tuple[StatusEvent, ...] = ()
+    statuses: tuple[StatusEvent, ...] = ()  # in date order (the loaders sort them)
     clean_since: dt.date | None = None  # the day 戒断 began (last recorded use)
     relapses: tuple[dt.date, ...] = ()
     lives_in_area: bool = True  # from the core residency records
@@ -88,9 +89,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def status_on(case: CaseFacts, on: dt.date) -> StatusEvent | None:
     """The latest status that started on or before ``on`` (ties: the later entry wins)."""
     current = None
-    for event in sorted(case.statuses, key=lambda e: e.start):
-        if event.start <= on:
-            current = event
+    for event in case.statuses:
+        if event.start > on:
+            break
+        current = event
     return current
 
 
@@ -140,7 +142,7 @@ def returned_on(case: CaseFacts, on: dt.date) -> dt.date | None:
     """When the person last came back from compulsory isolation or prison, on or before ``on``."""
     back = None
     previous = None
-    for event in sorted(case.statuses, key=lambda e: e.start):
+    for event in case.statuses:
         if event.start > on:
             break
         if previous is not None and previous.status in CUSTODIAL and event.status not in CUSTODIAL:
@@ -162,13 +164,14 @@ def aftercare_problem(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -
     if assigned > deadline:
         return "late_helper"
     visits = sorted(v for v in case.visits if back <= v <= on)
-    month = 0
-    while add_months(back, month + 1) <= on:  # every whole month since the return
-        lo, hi = add_months(back, month), add_months(back, month + 1)
-        if sum(1 for v in visits if lo <= v < hi) < limits.visits_per_month:
+    month, lo = 0, back
+    while True:  # every whole month since the return
+        hi = add_months(back, month + 1)
+        if hi > on:
+            return None
+        if bisect.bisect_left(visits, hi) - bisect.bisect_left(visits, lo) < limits.visits_per_month:
             return "missed_visits"
-        month += 1
-    return None
+        month, lo = month + 1, hi
 
 
 def reporting_state(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:

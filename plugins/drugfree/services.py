@@ -412,7 +412,8 @@ def load_facts(area_ids: list[int], on: dt.date) -> dict[int, list[rules.CaseFac
     if ids:
         for case_id, status, start, months, reported in db.session.execute(select(
                 StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
-                StatusChange.reported_on).where(StatusChange.area_id.in_(area_ids))):
+                StatusChange.reported_on).where(StatusChange.area_id.in_(area_ids)).order_by(
+                StatusChange.start, StatusChange.id)):
             statuses.setdefault(case_id, []).append(rules.StatusEvent(status, start, months, reported))
         for case_id, day in db.session.execute(select(Relapse.case_id, Relapse.day).where(
                 Relapse.area_id.in_(area_ids))):
