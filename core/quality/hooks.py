@@ -1,0 +1,48 @@
+"""What the quality area adds to the host through hooks (registered like a plugin, see core/app.py)."""
+
+from __future__ import annotations
+
+from core.auth.models import Role as R
+from core.hookspecs import hookimpl
+from core.settings.services import Setting
+
+SUPERVISORS = [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_staff, R.auditor]
+
+
+@hookimpl
+def permissions():
+    return {
+        "quality.reception.manage": {"label": "Schedule reception days and keep their minutes",
+                                     "roles": [R.company_admin, R.manager]},
+        "quality.reception.record": {"label": "Record issues raised at reception days and make tickets of them",
+                                     "roles": [R.company_admin, R.manager, R.staff]},
+        "quality.reception.read": {"label": "See reception days, bookings and raised issues",
+                                   "roles": [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_staff,
+                                             R.developer_rep, R.auditor]},
+        "quality.minutes.read": {"label": "Read reception-day minutes",
+                                 "roles": [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_staff,
+                                           R.auditor]},
+        "quality.survey.manage": {"label": "Set up satisfaction surveys", "roles": [R.company_admin, R.manager]},
+        "quality.survey.read": {"label": "See satisfaction survey results", "roles": SUPERVISORS},
+        "quality.dashboard.read": {"label": "See the quality dashboard and the equal-service report",
+                                   "roles": SUPERVISORS},
+    }
+
+
+@hookimpl
+def settings_schema():
+    return [
+        Setting("quality.survey_target_percent", "decimal", "80",
+                "2004 trial grade standard for ordinary residential communities (普通住宅小区物业管理服务等级标准"
+                "（试行）), level 1: at least one owner-satisfaction survey a year, at least 80% satisfied",
+                "Owner-satisfaction target (%)", min=0, max=100),
+        Setting("quality.dashboard_trend_months", "int", 12, "House rule: months shown in the trend charts",
+                "Months in the quality trend charts", min=1, max=36),
+    ]
+
+
+@hookimpl
+def portal_sections(person):
+    from flask_babel import gettext as _
+
+    return [{"title": _("Reception days and surveys"), "endpoint": "quality.portal_home", "order": 40}]
