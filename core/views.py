@@ -19,6 +19,7 @@ CORE_AREAS = [
     "auth",
     "dashboard",
     "portal",
+    "tickets",
     "quality",
 ]
 
