@@ -234,3 +234,73 @@ def respond(args, survey_id):
 def results(survey_id):
     """Results by building and by question against the profile's target."""
     return services.survey_results(current_account(), services.get_survey(survey_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard figures
+# ---------------------------------------------------------------------------------------------
+
+
+def jsonable(value):
+    """Decimals as strings, dates as ISO text, recursively (the figures' JSON form)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _period(args):
+    from core.errors import Invalid
+    from core.quality.dashboard import Period
+
+    default = Period.default()
+    start, end = args.get("start") or default.start, args.get("end") or default.end
+    if end < start:
+        raise Invalid(fields={"end": ["The end comes before the start."]})
+    return Period(start, end)
+
+
+@blp.route("/dashboard", methods=["GET"])
+@api_auth
+@blp.arguments(s.PeriodArgs, location="query")
+@blp.response(200, s.FiguresSchema)
+def dashboard(args):
+    """Quality figures of a community over a period: counts, times (median, p90), SLA, satisfaction, 回访,
+    repeats, and the month-by-month trend."""
+    from core.quality import dashboard as dash
+
+    community = services.get_community(args["community_id"])
+    return jsonable(dash.dashboard(current_account(), community, _period(args)))
+
+
+@blp.route("/compare", methods=["GET"])
+@api_auth
+@blp.arguments(s.ComparePeriodArgs, location="query")
+@blp.response(200, s.CompareSchema)
+def compare(args):
+    """Headline figures of every community you may see, side by side."""
+    from core.quality import dashboard as dash
+
+    period = _period(args)
+    return jsonable({"period": {"start": period.start, "end": period.end},
+                     "communities": dash.comparison(current_account(), period)})
+
+
+@blp.route("/equal-service", methods=["GET"])
+@api_auth
+@blp.arguments(s.PeriodArgs, location="query")
+@blp.response(200, s.EqualServiceSchema)
+def equal_service(args):
+    """Response, arrival and resolution times by building and by owner group."""
+    from core.quality import dashboard as dash
+
+    community = services.get_community(args["community_id"])
+    return jsonable(dash.equal_service_report(current_account(), community, _period(args)))

@@ -172,3 +172,44 @@ class SurveyResultsSchema(Schema):
     meets_target = fields.Boolean(allow_none=True)
     buildings = fields.List(fields.Nested(ResultRowSchema))
     questions = fields.List(fields.Nested(ResultRowSchema))
+
+
+class PeriodArgs(Schema):
+    community_id = fields.Integer(required=True)
+    start = fields.Date(load_default=None, metadata={"description": "First day (Asia/Shanghai); default a year ago"})
+    end = fields.Date(load_default=None, metadata={"description": "Last day, included; default today"})
+
+
+class ComparePeriodArgs(Schema):
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+
+
+class FiguresSchema(Schema):
+    """Dashboard figures; percentages and minutes are decimal strings, null when there is no data."""
+
+    community = fields.Raw()
+    period = fields.Raw()
+    tickets = fields.Integer()
+    open = fields.Integer()
+    sla = fields.Raw(metadata={"description": "per clock and overall: met, decided, percent"})
+    satisfaction = fields.Raw()
+    callback = fields.Raw()
+    repeat = fields.Raw()
+    times = fields.Raw(metadata={"description": "per clock: n, median, p90 (minutes)"})
+    by_category = fields.Raw()
+    by_status = fields.Raw()
+    trend = fields.Raw()
+
+
+class CompareSchema(Schema):
+    period = fields.Raw()
+    communities = fields.Raw()
+
+
+class EqualServiceSchema(Schema):
+    period = fields.Raw()
+    min_group = fields.Integer()
+    buildings = fields.Raw()
+    reporter_kinds = fields.Raw()
+    age_groups = fields.Raw()

@@ -219,7 +219,7 @@ def issues_of_day(day: ReceptionDay) -> list[ReceptionIssue]:
 
 
 def issue_to_ticket(actor, issue_id: int):
-    """Turn a raised issue into a service ticket (channel ``reception_day``). Twice → 409."""
+    """Turn a raised issue into a service ticket (channel ``reception``). Twice → 409."""
     issue = db.session.get(ReceptionIssue, issue_id)
     if issue is None:
         raise NotFound()
@@ -240,7 +240,7 @@ def issue_to_ticket(actor, issue_id: int):
 
         reporter = db.session.get(Person, issue.person_id)
     ticket = create_ticket(actor, community=community, unit=unit, category_code=issue.category_code,
-                           title=issue.title, description=issue.description, channel="reception_day",
+                           title=issue.title, description=issue.description, channel="reception",
                            reporter_person=reporter)
     issue.ticket_id = ticket.id
     db.session.flush()

@@ -258,3 +258,103 @@ def portal_survey(survey_id):
             return redirect(url_for(".portal_home"))
     return render_template("quality/portal_survey.html", survey=row, units=mine, errors=errors,
                            rating=QuestionKind.rating), 422 if errors else 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Quality dashboard, comparison, equal service, public scorecard
+# ---------------------------------------------------------------------------------------------
+
+
+def _period():
+    """The period of the query string (``start``/``end``, Beijing dates), or the last twelve months."""
+    from core.quality.dashboard import Period
+    from core.quality.forms import PeriodForm
+
+    form = PeriodForm(request.args)
+    default = Period.default()
+    if not form.validate() or (form.start.data and form.end.data and form.end.data < form.start.data):
+        from core.errors import Invalid
+
+        raise Invalid(fields=form.errors or {"end": [_("The end comes before the start.")]})
+    start = form.start.data or default.start
+    end = form.end.data or default.end
+    if end < start:
+        from core.errors import Invalid
+
+        raise Invalid(fields={"end": [_("The end comes before the start.")]})
+    form.start.data, form.end.data = start, end
+    return Period(start, end), form
+
+
+@bp.route("/communities/<int:community_id>/dashboard")
+@login_required
+def dashboard(community_id):
+    from core.quality import charts
+    from core.quality import dashboard as dash
+
+    community = services.get_community(community_id)
+    period, form = _period()
+    data = dash.dashboard(current_user, community, period)
+    months = data["trend"]
+    charts_html = {
+        "tickets": charts.bars([(m["month"], m["tickets"]) for m in months], label=_("Tickets per month")),
+        "sla": charts.bars([(m["month"], m["sla"]["overall"]["percent"]) for m in months], unit="%",
+                           max_value=100, label=_("SLA compliance per month")),
+        "satisfaction": charts.bars([(m["month"], m["satisfaction"]["percent"]) for m in months], unit="%",
+                                    max_value=100, label=_("Satisfaction per month")),
+    }
+    return render_template("quality/dashboard.html", community=community, data=data, form=form, charts=charts_html,
+                           target=services.survey_target(community))
+
+
+@bp.route("/communities/<int:community_id>/dashboard.xlsx")
+@login_required
+def dashboard_xlsx(community_id):
+    from core.quality import dashboard as dash
+    from core.quality.export import dashboard_workbook
+
+    community = services.get_community(community_id)
+    period, _form = _period()
+    data = dash.dashboard(current_user, community, period)
+    body = dashboard_workbook(data)
+    name = f"quality-{community.id}-{period.start}-{period.end}.xlsx"
+    return current_app.response_class(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/compare")
+@login_required
+def compare():
+    from core.quality import dashboard as dash
+
+    if not can(current_user, "quality.dashboard.read"):
+        abort(403)
+    period, form = _period()
+    return render_template("quality/compare.html", rows=dash.comparison(current_user, period), form=form)
+
+
+@bp.route("/communities/<int:community_id>/equal-service")
+@login_required
+def equal_service(community_id):
+    from core.quality import dashboard as dash
+
+    community = services.get_community(community_id)
+    period, form = _period()
+    report = dash.equal_service_report(current_user, community, period)
+    return render_template("quality/equal_service.html", community=community, report=report, form=form)
+
+
+@bp.route("/scorecard/<int:community_id>")
+def scorecard(community_id):
+    """Public: no login, aggregates only (the external supervision owners and the 居委会 exercise)."""
+    from core.quality import charts
+    from core.quality import dashboard as dash
+
+    community = services.get_community(community_id)
+    period, form = _period()
+    card = dash.scorecard(community, period)
+    chart = charts.bars([(m["month"], m["tickets"]) for m in card["trend"]], label=_("Tickets per month"))
+    sla_chart = charts.bars([(m["month"], m["sla"]) for m in card["trend"]], unit="%", max_value=100,
+                            label=_("SLA compliance per month"))
+    return render_template("quality/scorecard.html", community=community, card=card, chart=chart,
+                           sla_chart=sla_chart, form=form, target=services.survey_target(community))

@@ -191,7 +191,7 @@ def test_issue_to_ticket_twice_is_409(setup, client, api_headers, monkeypatch):
     h = api_headers(setup["manager"])
     resp = client.post(f"/api/v1/quality/reception-issues/{issue.id}/ticket", headers=h)
     assert resp.status_code == 201 and resp.json["ticket_id"] == 4242
-    assert calls[0]["channel"] == "reception_day" and calls[0]["unit"] == setup["units"][0].id
+    assert calls[0]["channel"] == "reception" and calls[0]["unit"] == setup["units"][0].id
     assert_envelope(client.post(f"/api/v1/quality/reception-issues/{issue.id}/ticket", headers=h), 409,
                     "already_ticketed")
     assert len(calls) == 1
