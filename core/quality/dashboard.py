@@ -157,44 +157,59 @@ def _interpolate(values_by_rank: dict[int, float], n: int, p: float) -> float | 
     return float(low + (values_by_rank[lo + 1] - low) * frac)
 
 
-def grouped_percentiles(value, where: list, group=None, joins=()) -> dict:
-    """``{group: {"n": count, 0.5: median, 0.9: p90}}`` of ``value`` over the rows of ``where``.
+def grouped_percentiles(values: dict, where: list, group=None, joins=()) -> dict:
+    """``{group: {name: {"n": count, 0.5: median, 0.9: p90}}}`` for each named numeric expression.
 
-    :param value: a numeric expression over ``Ticket`` (rows where it is NULL are left out).
+    :param values: ``{name: expression over Ticket}``; rows where an expression is NULL are left out
+        of that measure only.
     :param group: an expression to group by, or None for one group keyed ``None``.
     :param joins: ``(target, onclause)`` pairs joined to ``Ticket`` first.
+
+    PostgreSQL computes every measure in one pass with ``percentile_cont``. SQLite has no such
+    aggregate: per measure, one window query numbers the ordered values and returns only the two
+    rows around each wanted rank, and the interpolation is done on those few rows.
     """
     key = group if group is not None else literal(None)
-    base = select(key.label("g"), value.label("v")).select_from(Ticket)
-    for target, onclause in joins:
-        base = base.join(target, onclause, isouter=True)
-    base = base.where(*where, value.is_not(None))
     result: dict = {}
+
+    def base(*cols):
+        stmt = select(key.label("g"), *cols).select_from(Ticket)
+        for target, onclause in joins:
+            stmt = stmt.join(target, onclause, isouter=True)
+        return stmt.where(*where)
+
     if _dialect() == "postgresql":
-        sub = base.subquery()
-        cols = [func.percentile_cont(p).within_group(sub.c.v) for p in PERCENTILES]
-        stmt = select(sub.c.g, func.count(sub.c.v), *cols).group_by(sub.c.g)
-        for g, n, *vals in db.session.execute(stmt):
-            result[g] = {"n": n, **{p: (None if v is None else float(v)) for p, v in zip(PERCENTILES, vals,
-                                                                                       strict=True)}}
+        sub = base(*[v.label(f"v_{name}") for name, v in values.items()]).subquery()
+        cols = []
+        for name in values:
+            col = sub.c[f"v_{name}"]
+            cols += [func.count(col), *[func.percentile_cont(p).within_group(col) for p in PERCENTILES]]
+        width = 1 + len(PERCENTILES)
+        for g, *vals in db.session.execute(select(sub.c.g, *cols).group_by(sub.c.g)):
+            entry = result.setdefault(g, {})
+            for i, name in enumerate(values):
+                n, *pcts = vals[i * width:(i + 1) * width]
+                if n:
+                    entry[name] = {"n": n, **{p: float(v) for p, v in zip(PERCENTILES, pcts, strict=True)}}
         return result
-    sub = base.subquery()
-    ranked = select(
-        sub.c.g, sub.c.v,
-        (func.row_number().over(partition_by=sub.c.g, order_by=sub.c.v) - 1).label("rn"),
-        func.count().over(partition_by=sub.c.g).label("n"),
-    ).subquery()
-    wanted = []
-    for p in PERCENTILES:
-        at = cast(p * (ranked.c.n - 1), SAInteger)
-        wanted += [at, at + 1]
-    stmt = select(ranked.c.g, ranked.c.n, ranked.c.rn, ranked.c.v).where(or_(*[ranked.c.rn == w for w in wanted]))
-    rows: dict = {}
-    for g, n, rn, v in db.session.execute(stmt):
-        entry = rows.setdefault(g, {"n": n, "ranks": {}})
-        entry["ranks"][rn] = v
-    for g, entry in rows.items():
-        result[g] = {"n": entry["n"], **{p: _interpolate(entry["ranks"], entry["n"], p) for p in PERCENTILES}}
+    for name, value in values.items():
+        sub = base(value.label("v")).where(value.is_not(None)).subquery()
+        ranked = select(
+            sub.c.g, sub.c.v,
+            (func.row_number().over(partition_by=sub.c.g, order_by=sub.c.v) - 1).label("rn"),
+            func.count().over(partition_by=sub.c.g).label("n"),
+        ).subquery()
+        wanted = []
+        for p in PERCENTILES:
+            at = cast(p * (ranked.c.n - 1), SAInteger)
+            wanted += [ranked.c.rn == at, ranked.c.rn == at + 1]
+        rows: dict = {}
+        for g, n, rn, v in db.session.execute(select(ranked.c.g, ranked.c.n, ranked.c.rn, ranked.c.v)
+                                              .where(or_(*wanted))):
+            rows.setdefault(g, {"n": n, "ranks": {}})["ranks"][rn] = v
+        for g, entry in rows.items():
+            result.setdefault(g, {})[name] = {
+                "n": entry["n"], **{p: _interpolate(entry["ranks"], entry["n"], p) for p in PERCENTILES}}
     return result
 
 
@@ -205,8 +220,9 @@ def _minutes(value: float | None) -> Decimal | None:
 def _durations(where: list, group=None, joins=()) -> dict:
     """Per group: ``{clock: {"n", "median", "p90"}}`` for the three clocks."""
     out: dict = {}
-    for clock in CLOCKS:
-        for g, stats in grouped_percentiles(duration(clock), where, group, joins).items():
+    measured = grouped_percentiles({clock: duration(clock) for clock in CLOCKS}, where, group, joins)
+    for g, clocks in measured.items():
+        for clock, stats in clocks.items():
             out.setdefault(g, {})[clock] = {"n": stats["n"], "median": _minutes(stats[0.5]),
                                             "p90": _minutes(stats[0.9])}
     empty = {"n": 0, "median": None, "p90": None}

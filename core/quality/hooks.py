@@ -46,3 +46,31 @@ def portal_sections(person):
     from flask_babel import gettext as _
 
     return [{"title": _("Reception days and surveys"), "endpoint": "quality.portal_home", "order": 40}]
+
+
+@hookimpl
+def dashboard_widgets(scope, user):
+    """Headline quality figures of a community over the last twelve months, linking to the dashboard."""
+    from flask import url_for
+    from flask_babel import gettext as _
+    from markupsafe import Markup, escape
+
+    from core.auth.permissions import can
+    from core.places.models import Community
+    from core.quality.dashboard import Period, figures
+
+    if not isinstance(scope, Community) or not can(user, "quality.dashboard.read", community=scope):
+        return []
+    f = figures([scope.id], Period.default())
+
+    def pct(v):
+        return "—" if v is None else f"{v}%"
+
+    html = Markup(
+        '<ul class="quality-widget"><li>{t}: <b>{n}</b></li><li>{s}: <b>{sla}</b></li><li>{sat}: <b>{satv}</b></li>'
+        '<li>{rep}: <b>{repv}</b></li></ul><a href="{href}">{more}</a>'
+    ).format(t=_("Tickets"), n=f["tickets"], s=_("SLA compliance"), sla=pct(f["sla"]["overall"]["percent"]),
+             sat=_("Satisfied (4 or 5)"), satv=pct(f["satisfaction"]["percent"]),
+             rep=_("Repeat-complaint rate"), repv=pct(f["repeat"]["complaint_percent"]),
+             href=url_for("quality.dashboard", community_id=scope.id), more=escape(_("Quality dashboard")))
+    return [{"title": _("Service quality"), "html": html, "order": 10}]

@@ -244,3 +244,12 @@ def test_public_scorecard_needs_no_login_and_names_no_one(data, client, make, db
     text = resp.get_data(as_text=True)
     assert resp.status_code == 200 and c.name in text and "张三丰" not in text and "<svg" in text
     assert client.get("/quality/scorecard/999999").status_code == 404
+
+
+def test_dashboard_widget(data, make):
+    from core.plugins import collect
+
+    c = data["community"]
+    widgets = collect("dashboard_widgets", scope=c, user=make.account("manager", c))
+    assert any("quality-widget" in str(w["html"]) for w in widgets)
+    assert collect("dashboard_widgets", scope=c, user=make.account("guard", c)) == []
