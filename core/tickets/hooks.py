@@ -88,3 +88,10 @@ def charge_settled(charge_ref):
     from core.tickets import services
 
     services.deposit_settled(charge_ref)
+
+
+@hookimpl
+def portal_sections(person):
+    from flask_babel import lazy_gettext as _l
+
+    return [{"title": _l("My service requests"), "endpoint": "tickets.my", "order": 10}]
