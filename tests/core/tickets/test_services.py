@@ -104,8 +104,8 @@ def test_new_ticket_goes_to_the_steward_with_deadlines(scene, new_ticket, db):
 def test_working_time_ticket_made_on_a_saturday_starts_monday(scene, new_ticket):
     saturday = dt.datetime(2026, 11, 7, 4, 0, tzinfo=dt.UTC)
     t = new_ticket("in_unit_repair", now=saturday)
-    # Monday 9 Nov 09:00 Shanghai = 01:00 UTC, plus the 30-minute response target
-    assert t.response_due_at == dt.datetime(2026, 11, 9, 1, 30, tzinfo=dt.UTC)
+    # Monday 9 Nov 08:30 Shanghai (00:30 UTC) is the next working minute; plus the 30-minute target
+    assert t.response_due_at == dt.datetime(2026, 11, 9, 1, 0, tzinfo=dt.UTC)
 
 
 def test_repeat_within_window_is_flagged(scene, new_ticket):
@@ -266,7 +266,7 @@ def test_hold_over_a_weekend_extends_by_working_time_only(scene, new_ticket):
     monday_10 = dt.datetime(2026, 11, 9, 2, 0, tzinfo=dt.UTC)
     services.transition(scene.staff, t, "hold", note="等业主", now=friday_17)
     services.transition(scene.staff, t, "resume", now=monday_10)
-    assert t.paused_minutes == 120  # Fri 17–18 and Mon 9–10
+    assert t.paused_minutes == 120  # Fri 17:00–17:30 and Mon 08:30–10:00
     assert t.resolution_due_at > due
 
 
