@@ -224,3 +224,31 @@ def test_portal_booking_page(setup, client, login_as, make):
     resp = client.post(f"/quality/portal/slots/{setup['slot'].id}/book",
                        data={"unit_id": setup["units"][1].id, "topic": "绿化"})
     assert resp.status_code == 409
+
+
+def test_issue_becomes_a_real_ticket(setup, client, login_as, db):
+    from core.tickets.models import Ticket
+
+    booking = services.book_slot(setup["owners"][0], setup["slot"].id, setup["units"][0].id, "漏水")
+    issue = services.record_issue(setup["manager"], setup["day"], title="楼顶漏水", description="雨天渗水",
+                                  category_code="complaint", booking_id=booking.id)
+    login_as(setup["manager"])
+    resp = client.post(f"/quality/reception-issues/{issue.id}/ticket")
+    assert resp.status_code == 302
+    db.session.refresh(issue)
+    ticket = db.session.get(Ticket, issue.ticket_id)
+    assert ticket.channel == "reception" and ticket.unit_id == setup["units"][0].id
+    assert ticket.reporter_person_id == setup["owners"][0].id and ticket.title == "楼顶漏水"
+    assert client.post(f"/quality/reception-issues/{issue.id}/ticket").status_code == 409
+    assert db.session.query(Ticket).count() == 1
+
+
+def test_issue_with_unknown_category_leaves_nothing(setup, client, api_headers, db):
+    from core.tickets.models import Ticket
+
+    issue = services.record_issue(setup["manager"], setup["day"], title="t", description="d",
+                                  category_code="no_such_code")
+    resp = client.post(f"/api/v1/quality/reception-issues/{issue.id}/ticket", headers=api_headers(setup["manager"]))
+    assert_envelope(resp, 422)
+    db.session.refresh(issue)
+    assert issue.ticket_id is None and db.session.query(Ticket).count() == 0
