@@ -117,7 +117,6 @@ def _community(session, community: Community, rng: random.Random, start, now, se
             if key in last_seen and opened - last_seen[key] <= window:
                 row["is_repeat"] = True
             last_seen[key] = opened
-            age = now - opened
             if rng.random() < 0.03:
                 row.update(status="cancelled", cancelled_at=opened + dt.timedelta(minutes=rng.randint(5, 120)))
             else:
