@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.api import Blueprint, PageArgs, api_auth, current_account, page_of, page_schema
@@ -264,7 +265,7 @@ def _period(args):
     default = Period.default()
     start, end = args.get("start") or default.start, args.get("end") or default.end
     if end < start:
-        raise Invalid(fields={"end": ["The end comes before the start."]})
+        raise Invalid(fields={"end": [_("The end comes before the start.")]})
     return Period(start, end)
 
 

@@ -35,7 +35,7 @@ def dashboard_workbook(data: dict) -> bytes:
     ws.append([_("Repeat-complaint rate (%)"), _pct(data["repeat"]["complaint_percent"]),
                data["repeat"]["complaints"]])
     ws.append([])
-    ws.append([_("Minutes"), _("Median"), _("90th percentile"), _("Tickets")])
+    ws.append([_("Times (minutes)"), _("Median"), _("90th percentile"), _("Tickets")])
     for cell in ws[ws.max_row]:
         cell.font = bold
     for clock, label in (("response", _("Response")), ("arrival", _("Arrival")), ("resolution", _("Resolution"))):

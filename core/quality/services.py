@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -80,9 +81,9 @@ def get_day(day_id: int) -> ReceptionDay:
 
 def _check_slot_times(starts_at: dt.datetime, ends_at: dt.datetime, field: str = "slots") -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise Invalid(fields={field: ["Times must carry a time zone."]})
+        raise Invalid(fields={field: [_("Times must carry a time zone.")]})
     if ends_at <= starts_at:
-        raise Invalid(fields={field: ["A slot must end after it starts."]})
+        raise Invalid(fields={field: [_("A slot must end after it starts.")]})
 
 
 def schedule_day(actor, community: Community, *, day: dt.date, title: str, location: str,
@@ -91,11 +92,11 @@ def schedule_day(actor, community: Community, *, day: dt.date, title: str, locat
     """Schedule a reception day with its slots (``{"starts_at", "ends_at", "capacity"}``, aware times)."""
     require(actor, "quality.reception.manage", community=community)
     if day < utcnow().date() - dt.timedelta(days=1):
-        raise Invalid(fields={"day": ["A reception day cannot be scheduled in the past."]})
+        raise Invalid(fields={"day": [_("A reception day cannot be scheduled in the past.")]})
     for s in slots:
         _check_slot_times(s["starts_at"], s["ends_at"])
         if int(s.get("capacity", 1)) < 1:
-            raise Invalid(fields={"slots": ["A slot needs room for at least one booking."]})
+            raise Invalid(fields={"slots": [_("A slot needs room for at least one booking.")]})
     row = ReceptionDay(area_id=community.area_id, community_id=community.id, day=day, title=title,
                        location=location, developer_invited=developer_invited,
                        residents_committee_invited=residents_committee_invited, attendees=attendees,
@@ -117,7 +118,7 @@ def add_slot(actor, day: ReceptionDay, *, starts_at: dt.datetime, ends_at: dt.da
     require(actor, "quality.reception.manage", community=get_community(day.community_id))
     _check_slot_times(starts_at, ends_at, "starts_at")
     if capacity < 1:
-        raise Invalid(fields={"capacity": ["A slot needs room for at least one booking."]})
+        raise Invalid(fields={"capacity": [_("A slot needs room for at least one booking.")]})
     slot = ReceptionSlot(area_id=day.area_id, community_id=day.community_id, reception_day_id=day.id,
                          starts_at=starts_at, ends_at=ends_at, capacity=capacity, booked=0)
     db.session.add(slot)
@@ -143,25 +144,25 @@ def book_slot(person, slot_id: int, unit_id: int, topic: str) -> ReceptionBookin
     units = person_unit_ids(person.id)
     unit = db.session.get(Unit, unit_id) if unit_id in units else None
     if unit is None:
-        raise Invalid(fields={"unit_id": ["Not one of your units."]})
+        raise Invalid(fields={"unit_id": [_("Not one of your units.")]})
     if unit.community_id != slot.community_id:
         raise NotFound()  # another community's slot: not visible to this owner
     if not (topic or "").strip():
-        raise Invalid(fields={"topic": ["Say briefly what you want to raise."]})
+        raise Invalid(fields={"topic": [_("Say briefly what you want to raise.")]})
     day = slot.reception_day
     if day.cancelled_at is not None or slot.starts_at <= utcnow():
-        raise Conflict("This slot can no longer be booked.", code="slot_closed")
+        raise Conflict(_("This slot can no longer be booked."), code="slot_closed")
     already = db.session.scalar(select(ReceptionBooking.id).where(
         ReceptionBooking.reception_day_id == day.id, ReceptionBooking.unit_id == unit.id,
         ReceptionBooking.status == BookingStatus.booked))
     if already:
-        raise Conflict("This unit already has a booking on this reception day.", code="already_booked")
+        raise Conflict(_("This unit already has a booking on this reception day."), code="already_booked")
     # one guarded UPDATE: two owners racing for the last place cannot both get it
     taken = db.session.execute(
         update(ReceptionSlot).where(ReceptionSlot.id == slot.id, ReceptionSlot.booked < ReceptionSlot.capacity)
         .values(booked=ReceptionSlot.booked + 1).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
-        raise Conflict("This slot is full; please choose another.", code="slot_full")
+        raise Conflict(_("This slot is full; please choose another."), code="slot_full")
     db.session.expire(slot, ["booked"])
     booking = ReceptionBooking(area_id=slot.area_id, community_id=slot.community_id, slot_id=slot.id,
                                reception_day_id=day.id, unit_id=unit.id, person_id=person.id, topic=topic.strip())
@@ -175,7 +176,7 @@ def cancel_booking(person, booking_id: int) -> ReceptionBooking:
     if booking is None or person is None or booking.person_id != person.id:
         raise NotFound()
     if booking.status != BookingStatus.booked:
-        raise Conflict("This booking is already cancelled.", code="invalid_transition", extra={"allowed": []})
+        raise Conflict(_("This booking is already cancelled."), code="invalid_transition", extra={"allowed": []})
     booking.status = BookingStatus.cancelled
     db.session.execute(update(ReceptionSlot).where(ReceptionSlot.id == booking.slot_id)
                        .values(booked=ReceptionSlot.booked - 1).execution_options(synchronize_session=False))
@@ -198,12 +199,12 @@ def record_issue(actor, day: ReceptionDay, *, title: str, description: str, cate
     if booking_id is not None:
         booking = db.session.get(ReceptionBooking, booking_id)
         if booking is None or booking.reception_day_id != day.id:
-            raise Invalid(fields={"booking_id": ["Not a booking of this reception day."]})
+            raise Invalid(fields={"booking_id": [_("Not a booking of this reception day.")]})
         unit_id, person_id = booking.unit_id, booking.person_id
     elif unit_id is not None:
         unit = db.session.get(Unit, unit_id)
         if unit is None or unit.community_id != day.community_id:
-            raise Invalid(fields={"unit_id": ["Not a unit of this community."]})
+            raise Invalid(fields={"unit_id": [_("Not a unit of this community.")]})
     issue = ReceptionIssue(area_id=day.area_id, community_id=day.community_id, reception_day_id=day.id,
                            booking_id=booking_id, unit_id=unit_id, person_id=person_id, title=title.strip(),
                            description=description.strip(), category_code=category_code,
@@ -226,13 +227,13 @@ def issue_to_ticket(actor, issue_id: int):
     community = get_community(issue.community_id)
     require(actor, "quality.reception.record", community=community)
     if issue.ticket_id is not None:
-        raise Conflict("This issue already has a ticket.", code="already_ticketed",
+        raise Conflict(_("This issue already has a ticket."), code="already_ticketed",
                        extra={"ticket_id": issue.ticket_id})
     import core
 
     create_ticket = getattr(core, "create_ticket", None)
     if create_ticket is None:  # the tickets area is not installed
-        raise Conflict("Tickets are not available.", code="tickets_unavailable")
+        raise Conflict(_("Tickets are not available."), code="tickets_unavailable")
     unit = db.session.get(Unit, issue.unit_id) if issue.unit_id else None
     reporter = None
     if issue.person_id is not None:
@@ -252,7 +253,7 @@ def issue_to_ticket(actor, issue_id: int):
 def record_minutes(actor, day: ReceptionDay, minutes: str) -> ReceptionDay:
     require(actor, "quality.reception.manage", community=get_community(day.community_id))
     if not (minutes or "").strip():
-        raise Invalid(fields={"minutes": ["The minutes are empty."]})
+        raise Invalid(fields={"minutes": [_("The minutes are empty.")]})
     day.minutes = minutes.strip()
     day.minutes_recorded_at = utcnow()
     db.session.flush()
@@ -268,7 +269,7 @@ def read_minutes(actor, day: ReceptionDay) -> str | None:
 def cancel_day(actor, day: ReceptionDay) -> ReceptionDay:
     require(actor, "quality.reception.manage", community=get_community(day.community_id))
     if day.cancelled_at is not None:
-        raise Conflict("This reception day is already cancelled.", code="invalid_transition", extra={"allowed": []})
+        raise Conflict(_("This reception day is already cancelled."), code="invalid_transition", extra={"allowed": []})
     day.cancelled_at = utcnow()
     db.session.flush()
     return day
@@ -300,10 +301,10 @@ def _clean_questions(questions: list[dict]) -> list[dict]:
         if not text:
             continue
         if kind not in {k.value for k in QuestionKind}:
-            raise Invalid(fields={"questions": ["Unknown question kind."]})
+            raise Invalid(fields={"questions": [_("Unknown question kind.")]})
         cleaned.append({"text": text[:300], "kind": QuestionKind(kind)})
     if not any(q["kind"] == QuestionKind.rating for q in cleaned):
-        raise Invalid(fields={"questions": ["A survey needs at least one rating question."]})
+        raise Invalid(fields={"questions": [_("A survey needs at least one rating question.")]})
     return cleaned
 
 
@@ -312,7 +313,7 @@ def create_survey(actor, community: Community, *, year: int, title: str, questio
     """A draft survey with the manager's questions (``{"text", "kind": "rating"|"text"}``)."""
     require(actor, "quality.survey.manage", community=community)
     if opens_on and closes_on and closes_on < opens_on:
-        raise Invalid(fields={"closes_on": ["The survey must close after it opens."]})
+        raise Invalid(fields={"closes_on": [_("The survey must close after it opens.")]})
     cleaned = _clean_questions(questions)
     survey = Survey(area_id=community.area_id, community_id=community.id, year=year, title=title.strip(),
                     opens_on=opens_on, closes_on=closes_on, status=SurveyStatus.draft, created_by_id=actor.id)
@@ -371,11 +372,11 @@ def submit_response(person, survey: Survey, unit_id: int, answers: dict, comment
         raise NotFound()
     unit = db.session.get(Unit, unit_id) if unit_id in person_unit_ids(person.id) else None
     if unit is None:
-        raise Invalid(fields={"unit_id": ["Not one of your units."]})
+        raise Invalid(fields={"unit_id": [_("Not one of your units.")]})
     if unit.community_id != survey.community_id:
         raise NotFound()
     if survey.status != SurveyStatus.open:
-        raise Conflict("This survey is not open.", code="survey_not_open")
+        raise Conflict(_("This survey is not open."), code="survey_not_open")
     questions = {q.id: q for q in survey.questions}
     errors: dict[str, list[str]] = {}
     clean: dict[int, object] = {}
@@ -385,7 +386,7 @@ def submit_response(person, survey: Survey, unit_id: int, answers: dict, comment
         except (TypeError, ValueError):
             qid = None
         if qid not in questions:
-            errors[str(key)] = ["Not a question of this survey."]
+            errors[str(key)] = [_("Not a question of this survey.")]
             continue
         if questions[qid].kind == QuestionKind.rating:
             if value in (None, ""):
@@ -395,20 +396,20 @@ def submit_response(person, survey: Survey, unit_id: int, answers: dict, comment
             except (TypeError, ValueError):
                 rating = 0
             if isinstance(value, bool) or not 1 <= rating <= 5 or str(value).strip() not in {str(rating)}:
-                errors[str(qid)] = ["Choose a rating from 1 to 5."]
+                errors[str(qid)] = [_("Choose a rating from 1 to 5.")]
             else:
                 clean[qid] = rating
         elif value not in (None, ""):
             clean[qid] = str(value).strip()[:2000]
     for qid, q in questions.items():
         if q.kind == QuestionKind.rating and qid not in clean and str(qid) not in errors:
-            errors[str(qid)] = ["This question needs an answer."]
+            errors[str(qid)] = [_("This question needs an answer.")]
     if errors:
         raise Invalid(fields={"answers": errors})
     exists = db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id,
                                                                SurveyResponse.unit_id == unit.id))
     if exists:
-        raise Conflict("This unit has already answered this survey.", code="already_answered")
+        raise Conflict(_("This unit has already answered this survey."), code="already_answered")
     try:
         with db.session.begin_nested():
             response = SurveyResponse(area_id=survey.area_id, community_id=survey.community_id, survey_id=survey.id,
@@ -423,7 +424,7 @@ def submit_response(person, survey: Survey, unit_id: int, answers: dict, comment
                                             building_id=unit.building_id, rating=rating, text=text))
             db.session.flush()
     except IntegrityError:  # another request of the same unit won the race
-        raise Conflict("This unit has already answered this survey.", code="already_answered") from None
+        raise Conflict(_("This unit has already answered this survey."), code="already_answered") from None
     return response
 
 

@@ -19,6 +19,8 @@ from core.quality import services
 from core.quality.forms import BookingForm, IssueForm, MinutesForm, ReceptionDayForm, SurveyForm
 from core.quality.models import QuestionKind, ReceptionDay, Survey, SurveyStatus
 
+SURVEY_STATUS = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed")}
+
 bp = Blueprint("quality", __name__, url_prefix="/quality", template_folder="templates")
 
 NAV = [{"label": _l("Service quality"), "endpoint": "quality.index", "permission": "quality.dashboard.read",
@@ -166,6 +168,7 @@ def surveys(community_id):
     rows = db.session.scalars(select(Survey).where(Survey.community_id == community.id)
                               .order_by(Survey.year.desc(), Survey.id.desc())).all()
     return render_template("quality/surveys.html", community=community, surveys=rows, form=form,
+                           status_labels=SURVEY_STATUS,
                            may_manage=can(current_user, "quality.survey.manage", community=community)), \
         422 if form.errors else 200
 
@@ -177,6 +180,7 @@ def survey(survey_id):
     results = services.survey_results(current_user, row)
     community = services.get_community(row.community_id)
     return render_template("quality/survey.html", survey=row, results=results, community=community,
+                           status_labels=SURVEY_STATUS,
                            allowed=services.SURVEY_TRANSITIONS[row.status],
                            may_manage=can(current_user, "quality.survey.manage", community=community))
 
@@ -303,8 +307,14 @@ def dashboard(community_id):
         "satisfaction": charts.bars([(m["month"], m["satisfaction"]["percent"]) for m in months], unit="%",
                                     max_value=100, label=_("Satisfaction per month")),
     }
+    from core.tickets.workflows import all_workflows
+
+    labels = {}
+    for wf in all_workflows().values():
+        for code, label in wf.states.items():
+            labels.setdefault(code, label)
     return render_template("quality/dashboard.html", community=community, data=data, form=form, charts=charts_html,
-                           target=services.survey_target(community))
+                           target=services.survey_target(community), status_labels=labels)
 
 
 @bp.route("/communities/<int:community_id>/dashboard.xlsx")
