@@ -74,3 +74,10 @@ def dashboard_widgets(scope, user):
              rep=_("Repeat-complaint rate"), repv=pct(f["repeat"]["complaint_percent"]),
              href=url_for("quality.dashboard", community_id=scope.id), more=escape(_("Quality dashboard")))
     return [{"title": _("Service quality"), "html": html, "order": 10}]
+
+
+@hookimpl
+def demo_data(session):
+    from core.quality.demo import load
+
+    load(session)
