@@ -12,9 +12,10 @@ def bars(points: list[tuple[str, float | None]], *, width: int = 560, height: in
     top = max_value if max_value is not None else (max(values) if values else 0) or 1
     n = max(len(points), 1)
     pad, base = 4, height - 22
-    step = (width - 2 * pad) / n
+    step = min((width - 2 * pad) / n, 48)
     parts = [f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} {height}" '
-             f'width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">',
+             f'width="100%" style="max-width:{width}px" preserveAspectRatio="xMinYMid meet" '
+             'xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="#d9e2ec"/>']
     for i, (name, value) in enumerate(points):
         x = pad + i * step

@@ -25,7 +25,7 @@ def dashboard_workbook(data: dict) -> bytes:
     for cell in ws[4]:
         cell.font = bold
     ws.append([_("Tickets"), data["tickets"]])
-    ws.append([_("Open"), data["open"]])
+    ws.append([_("Still open"), data["open"]])
     for clock, label in (("response", _("Response on time (%)")), ("arrival", _("Arrival on time (%)")),
                          ("resolution", _("Resolution on time (%)")), ("overall", _("SLA compliance (%)"))):
         ws.append([label, _pct(data["sla"][clock]["percent"]), data["sla"][clock]["decided"]])

@@ -19,7 +19,7 @@ from core.quality import services
 from core.quality.forms import BookingForm, IssueForm, MinutesForm, ReceptionDayForm, SurveyForm
 from core.quality.models import QuestionKind, ReceptionDay, Survey, SurveyStatus
 
-SURVEY_STATUS = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed")}
+SURVEY_STATUS = {"draft": _l("Draft"), "open": _l("Accepting answers"), "closed": _l("Closed")}
 
 bp = Blueprint("quality", __name__, url_prefix="/quality", template_folder="templates")
 
