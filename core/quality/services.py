@@ -185,6 +185,15 @@ def cancel_booking(person, booking_id: int) -> ReceptionBooking:
     return booking
 
 
+def bookings_of_person(person, on: dt.date | None = None) -> list[ReceptionBooking]:
+    """The person's current bookings of reception days from ``on`` (today) on."""
+    on = on or utcnow().date()
+    return list(db.session.scalars(
+        select(ReceptionBooking).join(ReceptionDay, ReceptionDay.id == ReceptionBooking.reception_day_id)
+        .where(ReceptionBooking.person_id == person.id, ReceptionBooking.status == BookingStatus.booked,
+               ReceptionDay.day >= on).order_by(ReceptionDay.day, ReceptionBooking.id)))
+
+
 def bookings_of_day(day: ReceptionDay) -> list[ReceptionBooking]:
     return list(db.session.scalars(select(ReceptionBooking).where(
         ReceptionBooking.reception_day_id == day.id, ReceptionBooking.status == BookingStatus.booked)

@@ -215,8 +215,18 @@ def portal_home():
     days = services.upcoming_days(community_ids) if community_ids else []
     form = BookingForm()
     form.unit_id.choices = [(u.id, u.label) for u in units]
+    mine = services.bookings_of_person(person) if person is not None else []
     return render_template("quality/portal.html", person=person, units=units, days=days, form=form,
-                           surveys=services.open_surveys_for(person))
+                           surveys=services.open_surveys_for(person), bookings=mine)
+
+
+@bp.route("/portal/bookings/<int:booking_id>/cancel", methods=["POST"])
+@login_required
+def portal_cancel(booking_id):
+    services.cancel_booking(current_user.person, booking_id)
+    db.session.commit()
+    flash(_("Booking cancelled."), "success")
+    return redirect(url_for(".portal_home"))
 
 
 @bp.route("/portal/slots/<int:slot_id>/book", methods=["POST"])

@@ -219,6 +219,8 @@ def test_portal_booking_page(setup, client, login_as, make):
     resp = client.post(f"/quality/portal/slots/{setup['slot'].id}/book",
                        data={"unit_id": setup["units"][0].id, "topic": "绿化"})
     assert resp.status_code == 302
+    page = client.get("/quality/portal").get_data(as_text=True)
+    assert "my-bookings" in page and "绿化" in page
     other = make.account(person=setup["owners"][1])
     login_as(other)
     resp = client.post(f"/quality/portal/slots/{setup['slot'].id}/book",
@@ -252,3 +254,13 @@ def test_issue_with_unknown_category_leaves_nothing(setup, client, api_headers, 
     assert_envelope(resp, 422)
     db.session.refresh(issue)
     assert issue.ticket_id is None and db.session.query(Ticket).count() == 0
+
+
+def test_portal_cancel_frees_the_place(setup, client, login_as, make, db):
+    booking = services.book_slot(setup["owners"][0], setup["slot"].id, setup["units"][0].id, "x")
+    login_as(make.account(person=setup["owners"][1]))
+    assert client.post(f"/quality/portal/bookings/{booking.id}/cancel").status_code == 404  # not theirs
+    login_as(make.account(person=setup["owners"][0]))
+    assert client.post(f"/quality/portal/bookings/{booking.id}/cancel").status_code == 302
+    assert db.session.get(ReceptionSlot, setup["slot"].id).booked == 0
+    assert client.post(f"/quality/portal/bookings/{booking.id}/cancel").status_code == 409
