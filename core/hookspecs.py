@@ -159,7 +159,7 @@ def ticket_categories(community):
 def ticket_workflows():
     """Extra ticket workflows (state machines) a plugin adds.
 
-    A ``Workflow`` (``core.tickets.workflows``) is data: its states, its transitions (sources,
+    A ``core.Workflow`` (with ``core.WorkflowTransition`` rules) is data: its states, its transitions (sources,
     target, who may take them: ``"staff"``, ``"owner"``, ``"any"`` or ``"system"``, the time stamps
     they set and named effects such as ``"hold"`` or ``"callback_required"``), and which states are
     rateable, resolved and final. A built-in code cannot be replaced.
