@@ -52,6 +52,13 @@ SOURCE_LABELS = {
     "weekend": _l("weekend"),
 }
 
+RULE_SOURCE_LABELS = {
+    "State Council Decree No. 798 (2024)": _l("State Council Decree No. 798 (2024), 《全国年节及纪念日放假办法》"),
+    "State Council Decree No. 644 (2013)": _l("State Council Decree No. 644 (2013), 《全国年节及纪念日放假办法》"),
+    "State Council Decree No. 513 (2007)": _l("State Council Decree No. 513 (2007), 《全国年节及纪念日放假办法》"),
+    "State Council Decree No. 270 (1999)": _l("State Council Decree No. 270 (1999), 《全国年节及纪念日放假办法》"),
+}
+
 PERIOD_SOURCE = _l("Company promise: the office hours in the property service contract")
 
 
@@ -152,7 +159,8 @@ def _render_year(year: int, day_form=None, year_form=None, import_form=None, pre
         warnings=[translate_warning(w) for w in cal.warnings()], record=record,
         package_knows=services.package_days(year) is not None, editable=editable,
         source_labels=SOURCE_LABELS, day_form=day_form, year_form=year_form, import_form=import_form,
-        preview=preview, confirm_form=confirm_form, rule=services.statutory_rule(year),
+        preview=preview, confirm_form=confirm_form,
+        rule_source=RULE_SOURCE_LABELS.get(services.statutory_rule(year)["source"], services.statutory_rule(year)["source"]),
         periods=services.format_periods(cal.periods)), status
 
 

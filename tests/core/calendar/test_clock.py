@@ -248,3 +248,26 @@ def test_minutes_between_is_additive(a, b, c):
     from core.calendar.services import working_time_between
     x, y, z = sorted((a, b, c))
     assert working_time_between(x, z, CAL) == working_time_between(x, y, CAL) + working_time_between(y, z, CAL)
+
+
+@st.composite
+def calendars(draw):
+    """Random working periods (1–3, minute resolution) and random holiday/调休 overrides."""
+    cuts = sorted(draw(st.sets(st.integers(min_value=0, max_value=24 * 60 - 1), min_size=2, max_size=6)))
+    if len(cuts) % 2:
+        cuts = cuts[:-1]
+    periods = tuple((time(a // 60, a % 60), time(b // 60, b % 60)) for a, b in zip(cuts[::2], cuts[1::2], strict=True))
+    days = draw(st.dictionaries(st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 3, 31)),
+                                st.booleans(), max_size=30))
+    return WorkingCalendar(SHANGHAI, periods, days, frozenset())
+
+
+@settings(max_examples=200, deadline=None)
+@given(calendars(), st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 3, 31),
+                                 timezones=st.just(SHANGHAI)), st.integers(0, 3000), st.integers(0, 3000))
+def test_properties_hold_for_any_calendar(cal, start, m, n):
+    deadline = add_working_minutes(start, m, cal)
+    assert in_closed_working_period(deadline, cal)
+    assert add_working_minutes(deadline, n, cal) == add_working_minutes(start, m + n, cal)
+    assert working_minutes_between(start, deadline, cal) == m
+    assert extend_for_pause(deadline, start, deadline, cal) == add_working_minutes(start, 2 * m, cal)
