@@ -277,3 +277,37 @@ def sla(args):
     ids = visible_community_ids(account, "tickets.read")
     lists = services.sla_lists({community.id} if ids is None or community.id in ids else set())
     return {**lists, "warnings": services.calendar_warnings(community)}
+
+
+@blp.route("/teams")
+@api_auth
+@blp.arguments(schemas.CategoryQuerySchema, location="query")
+@blp.response(200, schemas.TeamSchema(many=True))
+def teams(args):
+    """Teams of a community that tickets can be dispatched to."""
+    community = _community(args["community_id"])
+    require(current_account(), "tickets.read", community=community)
+    return services.teams(community)
+
+
+@blp.route("/teams", methods=["POST"])
+@api_auth
+@blp.arguments(schemas.TeamCreateSchema)
+@blp.response(201, schemas.TeamSchema)
+def create_team(args):
+    """Add a team (``tickets.configure``); members must handle tickets in the community."""
+    community = _community(args["community_id"])
+    team = services.create_team(current_account(), community, args["name"], args["member_ids"], args["leader_id"])
+    db.session.commit()
+    return team
+
+
+@blp.route("/workload")
+@api_auth
+@blp.arguments(schemas.CategoryQuerySchema, location="query")
+@blp.response(200, schemas.WorkloadSchema(many=True))
+def workload(args):
+    """Open tickets per assignee in a community."""
+    community = _community(args["community_id"])
+    require(current_account(), "tickets.read", community=community)
+    return services.workload(community)

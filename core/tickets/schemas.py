@@ -187,3 +187,24 @@ class SlaListSchema(Schema):
     overdue = fields.List(fields.Nested(TicketSchema))
     at_risk = fields.List(fields.Nested(TicketSchema))
     warnings = fields.List(fields.String())
+
+
+class TeamSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    name = fields.String()
+    leader_id = fields.Integer(allow_none=True)
+    member_ids = fields.List(fields.Integer())
+
+
+class TeamCreateSchema(Schema):
+    community_id = fields.Integer(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    leader_id = fields.Integer(load_default=None, allow_none=True)
+    member_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=100))
+
+
+class WorkloadSchema(Schema):
+    account_id = fields.Integer()
+    name = fields.String()
+    open = fields.Integer()

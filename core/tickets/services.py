@@ -683,6 +683,8 @@ def _check_assignee(community: Community, assignee_id: int | None, team_id: int 
 
 
 def _assign(actor, ticket: Ticket, assignee_id, team_id, reason: str, now: dt.datetime) -> None:
+    if assignee_id is None and team_id is not None:  # a team's ticket is in its leader's hands
+        assignee_id = db.session.get(TicketTeam, team_id).leader_id
     ticket.assignee_id, ticket.team_id = assignee_id, team_id
     db.session.add(TicketAssignment(area_id=ticket.area_id, community_id=ticket.community_id, ticket_id=ticket.id,
                                     assignee_id=assignee_id, team_id=team_id, actor_id=getattr(actor, "id", None),
@@ -710,6 +712,34 @@ def reassign(actor, ticket: Ticket, *, assignee_id: int | None, team_id: int | N
         _notify([db.session.get(Account, assignee_id)],
                 _("Ticket %(n)s was assigned to you: %(t)s", n=ticket.number, t=ticket.title), ticket, reason)
     return ticket
+
+
+def create_team(actor, community: Community, name: str, member_ids: Iterable[int] = (),
+                leader_id: int | None = None) -> TicketTeam:
+    """A team tickets can be dispatched to (e.g. the maintenance crew); members must handle tickets here."""
+    if not can(actor, "tickets.configure", community=community):
+        raise Forbidden()
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise Invalid(fields={"name": [_("This field is required.")]})
+    if db.session.scalar(select(TicketTeam.id).where(TicketTeam.community_id == community.id,
+                                                     TicketTeam.name == name)):
+        raise Invalid(fields={"name": [_("This name is already used in this community.")]})
+    members = sorted(set(member_ids) | ({leader_id} if leader_id else set()))
+    if members:
+        handlers = {a.id for a in staff_choices(community)}
+        if not set(members) <= handlers:
+            raise Invalid(fields={"member_ids": [_("This person does not handle tickets in this community.")]})
+    team = TicketTeam(area_id=community.area_id, community_id=community.id, name=name, leader_id=leader_id,
+                      member_ids=members)
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def teams(community: Community) -> list[TicketTeam]:
+    return list(db.session.scalars(select(TicketTeam).where(TicketTeam.community_id == community.id)
+                                   .order_by(TicketTeam.name)))
 
 
 def workload(community: Community) -> list[dict]:

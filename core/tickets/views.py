@@ -185,6 +185,7 @@ def _render_detail(ticket: Ticket, community: Community, status: int = 200):
         cform=forms.CommentForm(), timeline=services.timeline(ticket, include_internal=True),
         attachments=attachments, rating=rating, assignee=assignee, reporter=reporter, unit=unit,
         warnings=[] if ticket.around_the_clock else services.calendar_warnings(community),
+        teams=services.teams(community),
         needs_callback=rating is not None and rating.score <= threshold and not ticket.callback_done,
         can_handle=services.is_staff(current_user, community),
         can_dispatch=can(current_user, "tickets.dispatch", community=community),
@@ -220,8 +221,10 @@ def take(ticket_id: int):
 
     def run(ticket, community):
         assignee = request.form.get("assignee_id", type=int)
+        team = request.form.get("team_id", type=int)
         services.transition(current_user, ticket, form.action.data or "", note=form.note.data,
-                            assignee_id=assignee, workers=form.workers.data)
+                            assignee_id=assignee if assignee or not team else None, team_id=team,
+                            workers=form.workers.data)
 
     return _act(ticket_id, run)
 
@@ -302,8 +305,27 @@ def categories():
     rows = services.categories(community, active_only=False)
     profile = services.profile_for(community)
     db.session.commit()
+    staff = services.staff_choices(community)
     return render_template("tickets/categories.html", community=community, communities=communities, rows=rows,
-                           profile=profile, workflows=workflows.all_workflows(), priorities=PRIORITIES)
+                           profile=profile, workflows=workflows.all_workflows(), priorities=PRIORITIES,
+                           teams=services.teams(community), staff=staff, names={a.id: a.display_name for a in staff})
+
+
+@bp.route("/teams", methods=["POST"])
+@login_required
+def team_create():
+    community, _all = _pick_community("tickets.configure")
+    try:
+        services.create_team(current_user, community, request.form.get("name", ""),
+                             [int(x) for x in request.form.getlist("member_ids") if x.isdigit()],
+                             request.form.get("leader_id", type=int))
+    except AppError as exc:
+        db.session.rollback()
+        _flash_error(exc)
+    else:
+        db.session.commit()
+        flash(_("Team saved."), "success")
+    return redirect(url_for("tickets.categories", community_id=community.id))
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])

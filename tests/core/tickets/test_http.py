@@ -326,3 +326,27 @@ def test_resolution_notifies_the_owner_with_a_rating_link(scene, db, app):
 def test_portal_home_lists_the_section(client, scene, login_as):
     login_as(scene.owner)
     assert "/tickets/my" in client.get("/portal/").get_data(as_text=True)
+
+
+def test_teams_and_dispatch_to_a_team(client, scene, make, login_as, api_headers, db):
+    hm = api_headers(scene.manager)
+    r = client.post("/api/v1/tickets/teams", json={"community_id": scene.community.id, "name": "维修班",
+                                                   "leader_id": scene.staff.id, "member_ids": [scene.steward.id]},
+                    headers=hm)
+    assert r.status_code == 201 and sorted(r.get_json()["member_ids"]) == sorted([scene.staff.id, scene.steward.id])
+    team_id = r.get_json()["id"]
+    outsider = make.account("staff", make.community())
+    assert_envelope(client.post("/api/v1/tickets/teams", json={"community_id": scene.community.id, "name": "B",
+                                                               "member_ids": [outsider.id]}, headers=hm), 422)
+    assert_envelope(client.post("/api/v1/tickets/teams", json={"community_id": scene.community.id, "name": "C"},
+                                headers=api_headers(scene.staff)), 403)
+    t = services.create_ticket(scene.owner, community=scene.community, unit=scene.unit,
+                               category_code="common_repair", title="路灯", channel="portal")
+    login_as(scene.manager)
+    assert client.get(f"/tickets/categories?community_id={scene.community.id}").status_code == 200
+    assert client.post(f"/tickets/{t.id}/transition", data={"action": "dispatch", "team_id": team_id}).status_code \
+        == 302
+    db.session.refresh(t)
+    assert t.team_id == team_id and t.assignee_id == scene.staff.id and t.status == "assigned"
+    load = client.get(f"/api/v1/tickets/workload?community_id={scene.community.id}", headers=hm).get_json()
+    assert load == [{"account_id": scene.staff.id, "name": scene.staff.display_name, "open": 1}]

@@ -457,3 +457,45 @@ def test_renovation_through_review_works_and_inspection(scene, make_app, db, wit
         assert t.status == "closed" and len(t.details["violations"]) == 1
         assert t.deposit_refund_ref == ("RF-1" if with_fees else None)
         s.commit()
+
+
+def test_a_plugin_adds_a_workflow_and_a_category_using_it(make_app, scene, db):
+    import core
+
+    wf = core.Workflow(
+        code="lost_found", name="失物招领", initial="logged",
+        states={"logged": "已登记", "returned": "已归还"},
+        transitions=(core.WorkflowTransition("return", "归还", ("logged",), "returned", stamps=("resolved_at",)),),
+        rateable=("returned",), final=("returned",), resolved=("returned",))
+    plugin = types.ModuleType("lostfound")
+    plugin.PLUGIN_NAME = "lostfound"
+
+    @core.hookimpl
+    def ticket_workflows():
+        return {"lost_found": wf, "repair": wf}  # a built-in code is never replaced
+
+    @core.hookimpl
+    def ticket_categories(community):
+        return [{"code": "lost_item", "name": "失物", "workflow": "lost_found", "response_minutes": 60,
+                 "resolution_minutes": 600}]
+
+    plugin.ticket_workflows, plugin.ticket_categories = ticket_workflows, ticket_categories
+    other = make_app({"PLUGINS": []}, plugins=[plugin])
+    db.session.commit()
+    with other.app_context():
+        from core.database import db as handle
+
+        s = handle.session
+        community, owner = s.get(type(scene.community), scene.community.id), s.get(type(scene.owner), scene.owner.id)
+        staff = s.get(type(scene.staff), scene.staff.id)
+        t = services.create_ticket(owner, community=community, unit=s.get(type(scene.unit), scene.unit.id),
+                                   category_code="lost_item", title="捡到钥匙", channel="portal", now=WED_10)
+        assert t.workflow == "lost_found" and t.status == "logged"
+        with pytest.raises(Conflict) as err:
+            services.transition(staff, t, "accept", now=WED_10)
+        assert err.value.extra["allowed"] == ["return"]
+        services.transition(staff, t, "return", now=WED_10 + M)
+        assert t.status == "returned" and t.resolved_at == WED_10 + M
+        assert services.workflows.get("repair").code == "repair"
+        assert services.workflows.get("repair").initial == "submitted"
+        s.commit()
