@@ -185,7 +185,9 @@ def grouped_percentiles(values: dict, where: list, group=None, joins=()) -> dict
             col = sub.c[f"v_{name}"]
             cols += [func.count(col), *[func.percentile_cont(p).within_group(col) for p in PERCENTILES]]
         width = 1 + len(PERCENTILES)
-        for g, *vals in db.session.execute(select(sub.c.g, *cols).group_by(sub.c.g)):
+        # without a group, a plain aggregate: grouping by a constant would add a sort of every row
+        stmt = select(literal(None), *cols) if group is None else select(sub.c.g, *cols).group_by(sub.c.g)
+        for g, *vals in db.session.execute(stmt):
             entry = result.setdefault(g, {})
             for i, name in enumerate(values):
                 n, *pcts = vals[i * width:(i + 1) * width]
