@@ -48,3 +48,23 @@ def new_ticket(scene):
                                       now=now, **kw)
 
     return build
+
+
+@pytest.fixture
+def plugin_app(make_app, db):
+    """Another app with only the given plugin modules; its session and connections are released after."""
+    made = []
+
+    def build(plugins):
+        other = make_app({"PLUGINS": []}, plugins=plugins)
+        made.append(other)
+        return other
+
+    yield build
+    from core.database import db as handle
+
+    for other in made:
+        with other.app_context():
+            handle.session.rollback()
+            handle.session.remove()
+            handle.engine.dispose()

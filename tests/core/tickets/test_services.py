@@ -64,7 +64,7 @@ def test_profile_edit_moves_the_emergency_promise(scene, db):
         services.update_profile(scene.staff, scene.community, {"emergency_arrival_minutes": 5})
 
 
-def test_plugin_categories_are_added(make_app, make, db):
+def test_plugin_categories_are_added(plugin_app, make, db):
     from core import hookimpl
 
     plugin = types.ModuleType("gardening")
@@ -76,7 +76,7 @@ def test_plugin_categories_are_added(make_app, make, db):
                  "resolution_minutes": 4800, "around_the_clock": False}]
 
     plugin.ticket_categories = ticket_categories
-    other = make_app({"PLUGINS": []}, plugins=[plugin])
+    other = plugin_app([plugin])
     community = make.community()
     db.session.commit()
     with other.app_context():
@@ -424,11 +424,11 @@ def _fees_plugin(calls):
 
 
 @pytest.mark.parametrize("with_fees", [True, False])
-def test_renovation_through_review_works_and_inspection(scene, make_app, db, with_fees):
+def test_renovation_through_review_works_and_inspection(scene, plugin_app, db, with_fees):
     from decimal import Decimal
 
     calls = []
-    other = make_app({"PLUGINS": []}, plugins=[_fees_plugin(calls)] if with_fees else [])
+    other = plugin_app([_fees_plugin(calls)] if with_fees else [])
     db.session.commit()
     with other.app_context():
         from core.database import db as handle
@@ -459,7 +459,7 @@ def test_renovation_through_review_works_and_inspection(scene, make_app, db, wit
         s.commit()
 
 
-def test_a_plugin_adds_a_workflow_and_a_category_using_it(make_app, scene, db):
+def test_a_plugin_adds_a_workflow_and_a_category_using_it(plugin_app, scene, db):
     import core
 
     wf = core.Workflow(
@@ -480,7 +480,7 @@ def test_a_plugin_adds_a_workflow_and_a_category_using_it(make_app, scene, db):
                  "resolution_minutes": 600}]
 
     plugin.ticket_workflows, plugin.ticket_categories = ticket_workflows, ticket_categories
-    other = make_app({"PLUGINS": []}, plugins=[plugin])
+    other = plugin_app([plugin])
     db.session.commit()
     with other.app_context():
         from core.database import db as handle
