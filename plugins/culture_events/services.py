@@ -427,6 +427,12 @@ def create_event(actor, data: dict, community=None, area=None) -> list[Event]:
     clean = _clean_event(data, area_id, community.id if community is not None else None)
     opens_lead = clean["starts_at"] - clean["registration_opens_at"]
     closes_lead = clean["starts_at"] - clean["registration_closes_at"]
+    occurrences = _occurrences(clean["starts_at"], clean["ends_at"], clean["recurrence"], clean["recurrence_until"])
+    if clean["venue_id"]:
+        for starts, ends in occurrences:  # refuse before writing anything
+            if clashes(clean["venue_id"], starts, ends):
+                raise Conflict(_l("The venue is already booked at that time."), code="venue_clash",
+                               extra={"starts_at": starts.isoformat()})
     events = []
     series_id = None
     for starts, ends in _occurrences(clean["starts_at"], clean["ends_at"], clean["recurrence"],
