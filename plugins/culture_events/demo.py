@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import Community, Person, Residency
 
 from .models import Club, ClubMember, Event, Organiser, Registration, RegStatus, Venue, VenueBooking
-from .services import FESTIVALS, TZ, AgeLimits, _new_code, age_on, eligible_groups, festival_date, report_group
+from .services import FESTIVALS, TZ, AgeLimits, age_on, eligible_groups, festival_date, new_code, report_group
 
 COMMUNITIES = ("阳光花园", "翠湖苑", "春晖家园")
 CLUBS = (("文体协会", "adults,elderly", "每周三 19:00"), ("小太阳儿童俱乐部", "children", "每周六 9:30"),
@@ -88,6 +88,6 @@ def _community(session, community, rng, today) -> None:
                 age_group=report_group(age_on(person.birth_date, day), limits),
                 waiting_since=event.registration_opens_at + dt.timedelta(minutes=i),
                 guardian_consent=age_on(person.birth_date, day) < limits.child_under, photo_consent=True,
-                checkin_code=_new_code(),
+                checkin_code=new_code(),
                 checked_in_at=starts if confirmed and day < today and rng.random() < 0.85 else None))
     session.flush()

@@ -560,7 +560,7 @@ def household(person: Person, day: dt.date | None = None) -> list[Person]:
     return sorted(members.values(), key=lambda p: (p.id != person.id, p.id))
 
 
-def _new_code() -> str:
+def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
@@ -604,7 +604,7 @@ def register(by: Person, event: Event, person: Person | None = None, *, guardian
                        extra={"allowed": []})
     status = RegStatus.confirmed if count_confirmed(event.id) < locked.capacity else RegStatus.waiting
     reg = existing or Registration(event_id=event.id, person_id=person.id, area_id=event.area_id,
-                                   community_id=event.community_id, checkin_code=_new_code())
+                                   community_id=event.community_id, checkin_code=new_code())
     reg.status = status
     reg.unit_id = units[0]
     reg.registered_by_id = by.id
