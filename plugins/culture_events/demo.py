@@ -44,8 +44,10 @@ def _community(session, community, rng, today) -> None:
     square = Venue(area_id=community.area_id, community_id=community.id, name="中心广场", capacity=300)
     session.add_all([room, square])
     session.flush()
-    residents = session.execute(select(Person, Residency.unit_id).join(Residency, Residency.person_id == Person.id)
-                                .where(Residency.community_id == community.id, Residency.end_date.is_(None))).all()
+    rows = session.execute(select(Person, Residency.unit_id).join(Residency, Residency.person_id == Person.id)
+                           .where(Residency.community_id == community.id, Residency.end_date.is_(None))
+                           .order_by(Person.id, Residency.unit_id)).all()
+    residents = list({p.id: (p, u) for p, u in reversed(rows)}.values())
     limits = AgeLimits()
     for name, groups, schedule in CLUBS:
         club = Club(area_id=community.area_id, community_id=community.id, name=name, age_groups=groups,
