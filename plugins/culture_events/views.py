@@ -112,7 +112,8 @@ def event_new():
             abort(404)
         fest = match[0]
         start = dt.datetime.combine(fest["date"], dt.time(19, 0) if code == "mid_autumn" else dt.time(9, 30))
-        values.update(title=f"{fest['name']} · {_('Community event')}", festival=code,
+        label = _("Community event")
+        values.update(title=f"{fest['name']} · {label}", festival=code,
                       age_groups=fest["age_groups"], function_tags=fest["function_tags"],
                       starts_at=start.strftime("%Y-%m-%dT%H:%M"),
                       ends_at=(start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
