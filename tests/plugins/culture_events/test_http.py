@@ -313,3 +313,28 @@ def test_dashboard_widget(world, make):
 
     assert views.dashboard_widget(world.community, world.manager)[0]["context"]["data"]["total"]["residents"] == 4
     assert views.dashboard_widget(world.community, make.account("guard", world.community)) == []
+
+
+def test_disabled_after_use_core_still_serves(make_app, world, soon, db, make):
+    """With the plugin disabled its rows stay in the database and core works without it."""
+    s.register(world.owner, soon)
+    db.session.commit()
+    bare = make_app({"DISABLED_PLUGINS": ["culture_events"]})
+    assert "culture_events" not in {i.name for i in bare.extensions["jiayuan.plugins"]}
+    client = bare.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(world.manager.id)
+        sess["_fresh"] = True
+    try:
+        assert client.get("/").status_code == 200
+        assert client.get("/culture_events/").status_code == 404
+    finally:
+        # flask-babel caches catalogues per locale across apps: drop the plugin-less ones
+        bare.extensions["babel"].instance.domain_instance.cache.clear()
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+
+
+def test_pages_in_chinese(client, world, login_as):
+    login_as(world.manager)
+    page = client.get("/culture_events/festivals?lang=zh_CN").get_data(as_text=True)
+    assert "节日活动规划" in page and "中秋" in page
