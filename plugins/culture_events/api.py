@@ -14,6 +14,7 @@ from core import (
     Invalid,
     NotFound,
     PageArgs,
+    Unit,
     api_auth,
     can,
     current_account,
@@ -28,7 +29,7 @@ from core import (
 )
 
 from . import schemas, services
-from .models import Event, EventStatus, Registration, Venue
+from .models import Club, ClubSession, Event, EventStatus, Poll, Registration, Venue
 
 blp = ApiBlueprint("culture_events_api", __name__, description="Community culture: events, registration, check-in")
 
@@ -58,8 +59,6 @@ def visible_events_filter(account, permission: str):
 
 def resident_events_filter(person):
     """Events a resident may see: of the communities and areas they live in."""
-    from core import Unit
-
     units = person_unit_ids(person.id)
     rows = db.session.execute(select(Unit.community_id, Unit.area_id).where(Unit.id.in_(units))).all() if units else []
     cids = {r[0] for r in rows}
@@ -263,3 +262,137 @@ def report(query):
     data["care_needs"] = services.care_needs_reach([community.id], query["since"], query["until"])
     return data
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Clubs and polls
+# ---------------------------------------------------------------------------------------------
+
+
+def _community(community_id: int) -> Community:
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise Invalid(fields={"community_id": ["Not found."]})
+    return community
+
+
+@blp.route("/clubs")
+class Clubs(MethodView):
+    @api_auth
+    @blp.arguments(schemas.ClubQuerySchema, location="query")
+    @blp.response(200, schemas.ClubSchema(many=True))
+    def get(self, query):
+        """The active clubs of a community (its staff, or residents living there)."""
+        community = _community(query["community_id"])
+        account = current_account()
+        if not can(account, "culture_events.event.manage", community=community):
+            person = account.person
+            if person is None or community.id not in {c for (c,) in db.session.execute(
+                    select(Unit.community_id).where(Unit.id.in_(person_unit_ids(person.id) or {0})))}:
+                raise Forbidden()
+        return db.session.scalars(select(Club).where(Club.community_id == community.id, Club.active.is_(True))
+                                  .order_by(Club.name)).all()
+
+    @api_auth
+    @blp.arguments(schemas.ClubSchema)
+    @blp.response(201, schemas.ClubSchema)
+    def post(self, data):
+        """Found a standing club of a community."""
+        club = services.create_club(current_account(), _community(data["community_id"]), data["name"],
+                                    data["description"], data["age_groups"], data["schedule"])
+        db.session.commit()
+        return club
+
+
+def _club(club_id: int) -> Club:
+    club = db.session.get(Club, club_id)
+    if club is None:
+        raise NotFound()
+    return club
+
+
+@blp.route("/clubs/<int:club_id>/members", methods=["POST"])
+@api_auth
+@blp.arguments(schemas.JoinSchema)
+@blp.response(201, schemas.MemberSchema)
+def join_club(data, club_id):
+    """Join a club (yourself or a member of your household)."""
+    from core import Person
+
+    by = _person()
+    person = by if not data.get("person_id") else db.session.get(Person, data["person_id"])
+    if person is None:
+        raise Invalid(fields={"person_id": ["Not found."]})
+    member = services.join_club(by, _club(club_id), person)
+    db.session.commit()
+    return member
+
+
+@blp.route("/clubs/<int:club_id>/sessions", methods=["POST"])
+@api_auth
+@blp.arguments(schemas.SessionSchema)
+@blp.response(201, schemas.SessionSchema)
+def add_session(data, club_id):
+    """Schedule a club session (booking its venue)."""
+    venue = None
+    if data.get("venue_id"):
+        venue = db.session.get(Venue, data["venue_id"])
+        if venue is None:
+            raise Invalid(fields={"venue_id": ["Not found."]})
+    session = services.add_club_session(current_account(), _club(club_id), data["starts_at"], data["ends_at"], venue)
+    db.session.commit()
+    return session
+
+
+@blp.route("/club_sessions/<int:session_id>/attendance", methods=["POST"])
+@api_auth
+@blp.arguments(schemas.AttendanceSchema)
+@blp.response(200, schemas.AttendanceResultSchema)
+def club_attendance(data, session_id):
+    """Record which members came to a session."""
+    session = db.session.get(ClubSession, session_id)
+    if session is None:
+        raise NotFound()
+    n = services.record_club_attendance(current_account(), session, data["person_ids"])
+    db.session.commit()
+    return {"recorded": n}
+
+
+@blp.route("/polls", methods=["POST"])
+@api_auth
+@blp.arguments(schemas.PollSchema)
+@blp.response(201, schemas.PollSchema)
+def create_poll(data):
+    """Ask residents what they would join."""
+    poll = services.create_poll(current_account(), _community(data["community_id"]), data["question"],
+                                data["options"], data["closes_at"])
+    db.session.commit()
+    return {"id": poll.id, "community_id": poll.community_id, "question": poll.question,
+            "options": poll.option_list, "closes_at": poll.closes_at}
+
+
+def _poll(poll_id: int) -> Poll:
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        raise NotFound()
+    return poll
+
+
+@blp.route("/polls/<int:poll_id>/votes", methods=["POST"])
+@api_auth
+@blp.arguments(schemas.VoteSchema)
+@blp.response(204)
+def vote(data, poll_id):
+    """Say which options you would join (replaces your earlier answer)."""
+    services.vote(_person(), _poll(poll_id), data["options"])
+    db.session.commit()
+
+
+@blp.route("/polls/<int:poll_id>/demand")
+@api_auth
+@blp.response(200, schemas.DemandSchema)
+def demand(poll_id):
+    """Demand for each option by age group."""
+    poll = _poll(poll_id)
+    services.require_on(current_account(), "culture_events.event.manage", poll)
+    return {"poll_id": poll.id, "demand": services.poll_demand(poll)}

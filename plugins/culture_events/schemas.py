@@ -151,3 +151,60 @@ class ReportSchema(Schema):
     most_reached = fields.List(fields.Raw())
     least_reached = fields.List(fields.Raw())
     care_needs = fields.Dict()
+
+
+class ClubSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    community_id = fields.Integer(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    description = fields.String(load_default="")
+    age_groups = fields.List(fields.String(validate=validate.OneOf(TARGETS)), load_default=["all"], load_only=True)
+    schedule = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class ClubQuerySchema(Schema):
+    community_id = fields.Integer(required=True)
+
+
+class JoinSchema(Schema):
+    person_id = fields.Integer(load_default=None)
+
+
+class MemberSchema(Schema):
+    id = fields.Integer()
+    club_id = fields.Integer()
+    person_id = fields.Integer()
+    is_leader = fields.Boolean()
+    joined_on = fields.Date()
+
+
+class SessionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    venue_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class AttendanceSchema(Schema):
+    person_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+
+
+class AttendanceResultSchema(Schema):
+    recorded = fields.Integer()
+
+
+class PollSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    community_id = fields.Integer(required=True)
+    question = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    options = fields.List(fields.String(validate=validate.Length(min=1, max=120)), required=True)
+    closes_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class VoteSchema(Schema):
+    options = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+class DemandSchema(Schema):
+    poll_id = fields.Integer()
+    demand = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))

@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import (
     Area,
@@ -17,8 +17,10 @@ from core import (
     Invalid,
     NotFound,
     Person,
+    Unit,
     can,
     db,
+    person_unit_ids,
     utcnow,
     visible_area_ids,
     visible_community_ids,
@@ -26,7 +28,7 @@ from core import (
 
 from . import services
 from .api import resident_events_filter, visible_events_filter
-from .models import Event, EventStatus, Registration, RegStatus, Venue
+from .models import Club, ClubMember, Event, EventStatus, Poll, Registration, RegStatus, Venue
 
 bp = Blueprint("culture_events", __name__, url_prefix="/culture_events", template_folder="templates")
 
@@ -233,6 +235,38 @@ def venues():
                            communities=db.session.scalars(cstmt).all())
 
 
+@bp.route("/clubs", methods=["GET", "POST"])
+@login_required
+def clubs():
+    """Clubs and interest polls of the communities the user plans for."""
+    if not can(current_user, MANAGE):
+        raise Forbidden()
+    communities, _areas = _scopes(current_user)
+    if request.method == "POST":
+        community = next((c for c in communities if c.id == request.form.get("community_id", type=int)), None)
+        if community is None:
+            raise Invalid(fields={"community_id": [_("This field is required.")]})
+        if request.form.get("kind") == "poll":
+            services.create_poll(current_user, community, request.form.get("question", ""),
+                                 request.form.get("options", "").splitlines())
+            flash(_("Poll opened."), "success")
+        else:
+            services.create_club(current_user, community, request.form.get("name", ""),
+                                 request.form.get("description", ""), request.form.getlist("age_groups") or "all",
+                                 request.form.get("schedule", ""))
+            flash(_("Club founded."), "success")
+        db.session.commit()
+        return redirect(url_for(".clubs"))
+    ids = [c.id for c in communities]
+    rows = db.session.execute(select(Club, func.count(ClubMember.id)).outerjoin(
+        ClubMember, (ClubMember.club_id == Club.id) & ClubMember.left_on.is_(None))
+        .where(Club.community_id.in_(ids)).group_by(Club.id).order_by(Club.name)).all()
+    polls = db.session.scalars(select(Poll).where(Poll.community_id.in_(ids)).order_by(Poll.id.desc())).all()
+    return render_template("culture_events/clubs.html", clubs=rows, polls=[(p, services.poll_demand(p)) for p in polls],
+                           communities=communities, targets=services.TARGETS, age_labels=services.AGE_LABELS,
+                           groups=services.AGE_GROUPS)
+
+
 def _report_args():
     cids = visible_community_ids(current_user, "culture_events.report.read")
     cstmt = select(Community).order_by(Community.name)
@@ -327,7 +361,14 @@ def portal_events():
                               .order_by(Event.starts_at.desc()).limit(100)).all()
     limits = services.AgeLimits()
     children = {m.id for m in members if services.needs_guardian(m.birth_date, services.local_day(now), limits)}
+    community_ids = {c for (c,) in db.session.execute(select(Unit.community_id).where(
+        Unit.id.in_(person_unit_ids(me.id) or {0})))}
+    open_clubs = db.session.scalars(select(Club).where(Club.community_id.in_(community_ids), Club.active.is_(True))
+                                    .order_by(Club.name)).all()
+    polls = db.session.scalars(select(Poll).where(Poll.community_id.in_(community_ids), (Poll.closes_at.is_(None)) | (
+        Poll.closes_at > now)).order_by(Poll.id.desc())).all()
     return render_template("culture_events/portal_events.html", events=upcoming, members=members, mine=mine,
+                           clubs=open_clubs, polls=polls,
                            children=children, now=now, counts=services.registration_counts([e.id for e in upcoming]),
                            names={m.id: m.name for m in members}, age_labels=services.AGE_LABELS)
 
@@ -374,3 +415,31 @@ def portal_rate(reg_id):
     flash(_("Thank you for your feedback."), "success")
     return redirect(url_for(".portal_events"))
 
+
+@bp.route("/portal/clubs/<int:club_id>/join", methods=["POST"])
+@login_required
+def portal_join(club_id):
+    me = _me()
+    club = db.session.get(Club, club_id)
+    if club is None:
+        raise NotFound()
+    pid = request.form.get("person_id", type=int) or me.id
+    person = me if pid == me.id else db.session.get(Person, pid)
+    if person is None:
+        raise Invalid(fields={"person_id": [_("Not found.")]})
+    services.join_club(me, club, person)
+    db.session.commit()
+    flash(_("Welcome to the club."), "success")
+    return redirect(url_for(".portal_events"))
+
+
+@bp.route("/portal/polls/<int:poll_id>/vote", methods=["POST"])
+@login_required
+def portal_vote(poll_id):
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        raise NotFound()
+    services.vote(_me(), poll, request.form.getlist("options"))
+    db.session.commit()
+    flash(_("Thank you for your answer."), "success")
+    return redirect(url_for(".portal_events"))

@@ -338,3 +338,74 @@ def test_pages_in_chinese(client, world, login_as):
     login_as(world.manager)
     page = client.get("/culture_events/festivals?lang=zh_CN").get_data(as_text=True)
     assert "节日活动规划" in page and "中秋" in page
+
+
+def test_api_clubs(client, world, make, api_headers, db):
+    h = api_headers(world.manager)
+    resp = client.post(f"{API}/clubs", json={"community_id": world.community.id, "name": "小太阳儿童俱乐部",
+                                             "age_groups": ["children"], "schedule": "每周六"}, headers=h)
+    assert resp.status_code == 201
+    club_id = resp.get_json()["id"]
+    assert_envelope(client.post(f"{API}/clubs", json={"community_id": world.community.id, "name": ""}, headers=h), 422)
+    assert_envelope(client.post(f"{API}/clubs", json={"community_id": world.community.id, "name": "x"},
+                                headers=api_headers(make.account("staff", world.community))), 403)
+    owner = api_headers(make.account(person=world.owner))
+    assert [c["id"] for c in client.get(f"{API}/clubs?community_id={world.community.id}", headers=owner)
+            .get_json()] == [club_id]
+    stranger = api_headers(make.account(person=make.owner(make.unit())))
+    assert_envelope(client.get(f"{API}/clubs?community_id={world.community.id}", headers=stranger), 403)
+    assert_envelope(client.post(f"{API}/clubs/{club_id}/members", json={}, headers=owner), 422)  # adult
+    assert client.post(f"{API}/clubs/{club_id}/members", json={"person_id": world.child.id},
+                       headers=owner).status_code == 201
+    assert_envelope(client.post(f"{API}/clubs/{club_id}/members", json={"person_id": world.child.id},
+                                headers=owner), 409)
+    assert_envelope(client.post(f"{API}/clubs/999999/members", json={}, headers=owner), 404)
+    session = client.post(f"{API}/clubs/{club_id}/sessions", json={
+        "starts_at": "2027-03-06T09:30:00+08:00", "ends_at": "2027-03-06T10:30:00+08:00"}, headers=h)
+    assert session.status_code == 201
+    sid = session.get_json()["id"]
+    assert_envelope(client.post(f"{API}/clubs/{club_id}/sessions", json={
+        "starts_at": "2027-03-06T09:30:00+08:00", "ends_at": "2027-03-06T09:00:00+08:00"}, headers=h), 422)
+    url = f"{API}/club_sessions/{sid}/attendance"
+    assert client.post(url, json={"person_ids": [world.child.id]}, headers=h).get_json() == {"recorded": 1}
+    assert_envelope(client.post(url, json={"person_ids": [world.owner.id]}, headers=h), 422)
+    assert_envelope(client.post(url, json={"person_ids": [world.child.id]}, headers=owner), 403)
+
+
+def test_api_polls(client, world, make, api_headers):
+    h = api_headers(world.manager)
+    resp = client.post(f"{API}/polls", json={"community_id": world.community.id, "question": "想参加什么？",
+                                             "options": ["书法", "广场舞"]}, headers=h)
+    assert resp.status_code == 201
+    pid = resp.get_json()["id"]
+    assert_envelope(client.post(f"{API}/polls", json={"community_id": world.community.id, "question": "q",
+                                                      "options": ["x"]}, headers=h), 422)
+    owner = api_headers(make.account(person=world.owner))
+    assert client.post(f"{API}/polls/{pid}/votes", json={"options": ["书法"]}, headers=owner).status_code == 204
+    assert_envelope(client.post(f"{API}/polls/{pid}/votes", json={"options": ["足球"]}, headers=owner), 422)
+    stranger = api_headers(make.account(person=make.owner(make.unit())))
+    assert_envelope(client.post(f"{API}/polls/{pid}/votes", json={"options": ["书法"]}, headers=stranger), 403)
+    demand = client.get(f"{API}/polls/{pid}/demand", headers=h).get_json()["demand"]
+    assert demand["书法"]["adults"] == 1 and demand["广场舞"]["adults"] == 0
+    assert_envelope(client.get(f"{API}/polls/{pid}/demand", headers=owner), 403)
+
+
+def test_club_and_poll_pages(client, world, make, login_as, db):
+    login_as(world.manager)
+    assert client.post("/culture_events/clubs", data={"community_id": world.community.id, "name": "羽毛球队",
+                                                      "age_groups": ["adults"]}).status_code == 302
+    assert client.post("/culture_events/clubs", data={"community_id": world.community.id, "kind": "poll",
+                                                      "question": "周末活动？", "options": "书法\n合唱"}).status_code == 302
+    assert client.post("/culture_events/clubs", data={"community_id": 999999, "name": "x"}).status_code == 422
+    page = client.get("/culture_events/clubs").get_data(as_text=True)
+    assert "羽毛球队" in page and "周末活动？" in page
+    club = db.session.scalar(select(s.Club))
+    poll = db.session.scalar(select(s.Poll))
+    login_as(make.account(person=world.owner))
+    assert client.get("/culture_events/clubs").status_code == 403
+    portal = client.get("/culture_events/portal/").get_data(as_text=True)
+    assert "羽毛球队" in portal and "周末活动？" in portal
+    assert client.post(f"/culture_events/portal/clubs/{club.id}/join", data={}).status_code == 302
+    assert client.post(f"/culture_events/portal/clubs/{club.id}/join", data={}).status_code == 409
+    assert client.post(f"/culture_events/portal/polls/{poll.id}/vote", data={"options": ["合唱"]}).status_code == 302
+    assert client.post(f"/culture_events/portal/polls/{poll.id}/vote", data={}).status_code == 422
