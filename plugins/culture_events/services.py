@@ -547,14 +547,16 @@ def scope_unit_ids(event_or_thing, unit_ids: set[int]) -> list[int]:
 
 
 def household(person: Person, day: dt.date | None = None) -> list[Person]:
-    """The person and everyone currently living in the units they own or live in."""
+    """The person and everyone currently living with them (a landlord's tenants are not household)."""
     day = day or dt.date.today()
-    units = person_unit_ids(person.id, day)
-    if not units:
-        return [person]
+
+    def current():
+        return and_(or_(Residency.start_date.is_(None), Residency.start_date <= day),
+                    or_(Residency.end_date.is_(None), Residency.end_date >= day))
+
+    units = select(Residency.unit_id).where(Residency.person_id == person.id, current())
     stmt = (select(Person).join(Residency, Residency.person_id == Person.id)
-            .where(Residency.unit_id.in_(units), or_(Residency.start_date.is_(None), Residency.start_date <= day),
-                   or_(Residency.end_date.is_(None), Residency.end_date >= day)).distinct())
+            .where(Residency.unit_id.in_(units), current()).distinct())
     members = {p.id: p for p in db.session.scalars(stmt)}
     members.setdefault(person.id, person)
     return sorted(members.values(), key=lambda p: (p.id != person.id, p.id))

@@ -359,7 +359,7 @@ def portal_events():
                               .where(Registration.person_id.in_([m.id for m in members]),
                                      Registration.status != RegStatus.cancelled)
                               .order_by(Event.starts_at.desc()).limit(100)).all()
-    limits = services.AgeLimits()
+    limits = services.AgeLimits.for_scope(area=db.session.get(Area, me.area_id)) if me.area_id else services.AgeLimits()
     children = {m.id for m in members if services.needs_guardian(m.birth_date, services.local_day(now), limits)}
     community_ids = {c for (c,) in db.session.execute(select(Unit.community_id).where(
         Unit.id.in_(person_unit_ids(me.id) or {0})))}

@@ -484,3 +484,12 @@ def test_icalendar_feed_text(world, plan):
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
     assert f"UID:culture-event-{event.id}@example.org" in text
     assert "带上月饼\\, 一起赏月\\; 欢迎" in text.replace("\r\n ", "")
+
+
+def test_a_landlords_tenants_are_not_his_household(world, plan, make):
+    rented = make.unit(world.building)
+    landlord = make.owner(rented, lives_there=False)
+    tenant = make.resident(rented, kind="tenant")
+    assert [p.id for p in s.household(landlord)] == [landlord.id]
+    with pytest.raises(Forbidden):
+        s.register(landlord, plan(world), tenant)
