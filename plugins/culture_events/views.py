@@ -28,7 +28,7 @@ from core import (
 
 from . import services
 from .api import resident_events_filter, visible_events_filter
-from .models import Club, ClubMember, Event, EventStatus, Poll, Registration, RegStatus, Venue
+from .models import Club, ClubMember, Event, EventPhoto, EventStatus, Poll, Registration, RegStatus, Venue
 
 bp = Blueprint("culture_events", __name__, url_prefix="/culture_events", template_folder="templates")
 
@@ -158,8 +158,10 @@ def event_detail(event_id):
                               .where(Registration.event_id == event.id)
                               .order_by(Registration.status, Registration.waiting_since, Registration.id)).all()
     found = services.search_registrations(current_user, event, q) if q and checkin else []
+    photos = db.session.scalars(select(EventPhoto).where(EventPhoto.event_id == event.id)
+                                .order_by(EventPhoto.id)).all()
     return render_template("culture_events/event_detail.html", event=event, regs=regs, manage=manage,
-                           checkin=checkin, q=q, found=found, counts=services.registration_counts([event.id]),
+                           checkin=checkin, q=q, found=found, photos=photos, counts=services.registration_counts([event.id]),
                            age_labels=services.AGE_LABELS)
 
 
@@ -178,6 +180,17 @@ def event_checkin(event_id):
     reg = services.check_in(current_user, event, code)
     db.session.commit()
     flash(_("Checked in: %(name)s", name=reg.person.name), "success")
+    return redirect(url_for(".event_detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/photos", methods=["POST"])
+@login_required
+def event_photo(event_id):
+    event = _event(event_id)
+    services.add_photo(current_user, event, request.form.get("url", ""), request.form.get("caption", ""),
+                       request.form.getlist("people_ids", type=int))
+    db.session.commit()
+    flash(_("Photo added."), "success")
     return redirect(url_for(".event_detail", event_id=event.id))
 
 
