@@ -992,9 +992,9 @@ def participation(community_ids: list[int], since: dt.date, until: dt.date, on: 
     by_community = rollup(lambda k: k[0])
     by_building = rollup(lambda k: k[1])
     total = rollup(lambda k: "all").get("all", {"residents": 0, "attendees": 0, "rate": None})
-    per_person = (select(Registration.person_id, func.count().label("n")).join(Event, Event.id == Registration.event_id)
-                  .where(attended, in_range).group_by(Registration.person_id).subquery())
-    repeat = db.session.scalar(select(func.count()).select_from(per_person).where(per_person.c.n >= 2)) or 0
+    repeaters = (select(Registration.person_id).join(Event, Event.id == Registration.event_id)
+                 .where(attended, in_range).group_by(Registration.person_id).having(func.count() >= 2).subquery())
+    repeat = db.session.scalar(select(func.count()).select_from(repeaters)) or 0
     ranked = sorted(((k, v) for k, v in by_building.items() if v["residents"]),
                     key=lambda kv: (-(kv[1]["rate"] or 0), kv[0]))
     names = {}
