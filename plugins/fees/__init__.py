@@ -4,6 +4,8 @@ PLUGIN_NAME = "fees"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
 
+from decimal import Decimal  # noqa: E402
+
 from core import Job, Setting, hookimpl  # noqa: E402
 
 MANAGERS = ["company_admin", "manager"]
@@ -33,16 +35,16 @@ def settings_schema():
                 "Area the service fee is charged on", choices=("building", "exclusive")),
         Setting("fees.price_hotline", "str", "12315", "Price-complaint hotline (12315 today)",
                 "Price-complaint hotline on the price notice"),
-        Setting("fees.vacancy_discount_percent", "decimal", "0", "Local rule; off by default",
+        Setting("fees.vacancy_discount_percent", "decimal", Decimal(0), "Local rule; off by default",
                 "Vacancy discount on the service fee (%)", min=0, max=100),
         Setting("fees.prepayment_cap_months", "int", 0, "Local rule (e.g. 12 months in Hangzhou); 0 = no cap",
                 "Prepayment cap in months", min=0, max=120),
         Setting("fees.late_fees_enabled", "bool", False, "Civil Code: late fees only where the contract says so",
                 "Late fees (违约金) allowed"),
-        Setting("fees.late_fee_reference_rate", "decimal", "0",
+        Setting("fees.late_fee_reference_rate", "decimal", Decimal(0),
                 "Entered by the manager (e.g. the one-year LPR as a yearly fraction, 0.03)",
                 "Reference yearly rate for late fees", min=0, max=1),
-        Setting("fees.late_fee_cap_multiplier", "decimal", "1.3",
+        Setting("fees.late_fee_cap_multiplier", "decimal", Decimal("1.3"),
                 "Courts may cut a penalty more than 30% above the loss", "Late-fee cap (× reference rate)",
                 min=1, max=10),
         Setting("fees.due_days", "int", 30, "House rule", "Days from the period start to the due date",

@@ -23,7 +23,7 @@ from core import Conflict, Invalid, NotFound, db, get_setting, utcnow
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
 class RuleError(ValueError):
@@ -156,22 +156,28 @@ class LineCalc:
     text: str
 
 
+def show_rate(rate: Decimal) -> str:
+    """A rate with at least two decimals (2.5 → "2.50", 0.568 stays)."""
+    rate = Decimal(rate)
+    return str(rate.quantize(FEN) if rate == rate.quantize(FEN) else rate.normalize())
+
+
 def area_line(area: Decimal, rate: Decimal, months: Fraction) -> LineCalc:
     """``area`` m² × ``rate`` 元/m²/月 × ``months`` = amount (rounded once, at the end)."""
     amount = fen(Fraction(area) * Fraction(rate) * months)
-    text = f"{area} m² × {rate} 元/m²/月 × {describe_months(months)} 月 = {amount}"
+    text = f"{area} m² × {show_rate(rate)} 元/m²/月 × {describe_months(months)} 月 = {amount}"
     return LineCalc(area, rate, months, amount, text)
 
 
 def unit_line(rate: Decimal, months: Fraction, count: int = 1) -> LineCalc:
     amount = fen(Fraction(count) * Fraction(rate) * months)
-    text = f"{count} × {rate} 元/月 × {describe_months(months)} 月 = {amount}"
+    text = f"{count} × {show_rate(rate)} 元/月 × {describe_months(months)} 月 = {amount}"
     return LineCalc(Decimal(count), rate, months, amount, text)
 
 
 def metered_line(quantity: Decimal, rate: Decimal, unit_label: str = "") -> LineCalc:
     amount = fen(Fraction(quantity) * Fraction(rate))
-    text = f"{quantity}{unit_label} × {rate} 元 = {amount}"
+    text = f"{quantity}{unit_label} × {show_rate(rate)} 元 = {amount}"
     return LineCalc(quantity, rate, Fraction(1), amount, text)
 
 
@@ -1340,7 +1346,7 @@ def disclosure_figures(community, year: int) -> dict:
 
     expenses, common_income, common_cost = pick("expense"), pick("common_income"), pick("common_cost")
     budget = pick("budget")
-    income_total = sum(((Decimal(a) / 100).quantize(FEN) for _n, a in billed), ZERO)
+    income_total = sum((Decimal(a) for _n, a in billed), ZERO)
     contract = get_contract(community)
     commission = None
     if contract is not None and contract.model == "commission":
@@ -1351,9 +1357,9 @@ def disclosure_figures(community, year: int) -> dict:
     figures = {
         "year": year,
         "contract_model": contract.model if contract else "lump_sum",
-        "income": [{"item": n, "amount": str((Decimal(a) / 100).quantize(FEN))} for n, a in billed],
+        "income": [{"item": n, "amount": str(Decimal(a))} for n, a in billed],
         "income_total": str(income_total),
-        "collected": str((Decimal(collected or 0) / 100).quantize(FEN)),
+        "collected": str(fen(Decimal(collected or 0))),
         "expenses": [{"label": lb, "amount": str(a), "source": s} for lb, a, s in expenses],
         "expense_total": str(total(expenses)),
         "common_income": [{"label": lb, "amount": str(a), "source": s} for lb, a, s in common_income],
