@@ -164,7 +164,10 @@ def show_rate(rate: Decimal) -> str:
 
 def area_line(area: Decimal, rate: Decimal, months: Fraction) -> LineCalc:
     """``area`` m² × ``rate`` 元/m²/月 × ``months`` = amount (rounded once, at the end)."""
-    amount = fen(Fraction(area) * Fraction(rate) * months)
+    if months.denominator == 1:  # whole months: plain Decimal arithmetic is exact
+        amount = fen(area * rate * months.numerator)
+    else:
+        amount = fen(Fraction(area) * Fraction(rate) * months)
     text = f"{area} m² × {show_rate(rate)} 元/m²/月 × {describe_months(months)} 月 = {amount}"
     return LineCalc(area, rate, months, amount, text)
 
@@ -636,14 +639,16 @@ def _segments(unit, owners, period: Period, developer_id):
 def _load_context(community, period: Period):
     from plugins.fees.models import Reading, SharedCost
 
-    units = db.session.scalars(select(core.Unit).where(core.Unit.community_id == community.id)
-                               .order_by(core.Unit.id)).all()
+    U = core.Unit
+    units = db.session.execute(select(U.id, U.building_id, U.use, U.sale_status, U.delivered_on, U.building_area,
+                                      U.exclusive_area).where(U.community_id == community.id).order_by(U.id)).all()
     owners: dict[int, list] = {}
-    rows = db.session.scalars(select(core.Ownership).where(
+    O = core.Ownership
+    rows = db.session.execute(select(O.unit_id, O.person_id, O.organisation_id, O.start_date, O.end_date).where(
         core.Ownership.community_id == community.id,
         or_(core.Ownership.start_date.is_(None), core.Ownership.start_date <= period.end),
         or_(core.Ownership.end_date.is_(None), core.Ownership.end_date >= period.start))
-        .order_by(core.Ownership.unit_id, core.Ownership.is_voting_representative.desc(), core.Ownership.id)).all()
+        .order_by(O.unit_id, O.is_voting_representative.desc(), O.id)).all()
     for o in rows:
         lst = owners.setdefault(o.unit_id, [])
         # co-owners at the same time: the first (the voting representative) is billed
@@ -692,6 +697,7 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
     skip_keys = skip_keys or set()
     out: list[Candidate] = []
     splits = {}
+    months_cache: dict = {}
     for item in items:
         if item.kind == "shared" and item.id in shared:
             weights = {u.id: (u.exclusive_area or ZERO) for u in units if str(u.use) != "parking"}
@@ -733,7 +739,9 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                 if (unit.id, item.id, key) in skip_keys:
                     continue
                 s2, e2 = max(s, i_start), min(e, i_end or e)
-                months = billed_months(period, s2, e2)
+                months = months_cache.get((s2, e2))
+                if months is None:
+                    months = months_cache[(s2, e2)] = billed_months(period, s2, e2)
                 if months == 0:
                     continue
                 if item.kind == "service":
@@ -844,10 +852,15 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
                      "total": sum((c.amount for c in grouped[(u, k)]), ZERO), "paid": ZERO,
                      "due_date": run.due_date, "issued_at": now, "created_at": now, "updated_at": now}
                     for u, k in fresh]
-            ids = db.session.execute(insert(Bill).returning(Bill.id, sort_by_parameter_order=True), rows).scalars()
-            for key, bill_id in zip(fresh, ids, strict=True):
-                bills[key] = bill_id
-                new_bill_ids.append(bill_id)
+            # plain executemany, then read the new ids back in one query (faster than RETURNING per row)
+            db.session.execute(insert(Bill.__table__), rows)
+            want = set(fresh)
+            for u, k, bill_id in db.session.execute(select(Bill.unit_id, Bill.payer_key, Bill.id).where(
+                    Bill.community_id == community.id, Bill.period == period.code, Bill.voided_at.is_(None),
+                    Bill.unit_id.in_({u for u, _k in fresh}))).all():
+                if (u, k) in want:
+                    bills[(u, k)] = bill_id
+                    new_bill_ids.append(bill_id)
             created_bills += len(fresh)
         topped = [k for k in grouped if k not in fresh]
         if topped:  # resuming: lines added to a bill issued before the crash
@@ -861,7 +874,7 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
                   "adjustment_reason": c.adjustment_reason, "amount": c.amount,
                   "calculation": c.calc.text[:300], "created_at": now, "updated_at": now} for c in chunk]
         if lines:
-            db.session.execute(insert(BillLine), lines)
+            db.session.execute(insert(BillLine.__table__), lines)
         created_lines += len(lines)
         if on_chunk is not None:
             on_chunk()
