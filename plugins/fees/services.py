@@ -357,7 +357,7 @@ METHODS = ("cash", "bank", "online")
 LEDGER_KINDS = ("expense", "common_income", "common_cost", "budget", "fund_movement", "fund_balance")
 
 
-def _t(message: str, **params) -> str:
+def _(message: str, **params) -> str:
     try:
         from flask_babel import gettext
 
@@ -368,7 +368,7 @@ def _t(message: str, **params) -> str:
 
 def invalid(err: RuleError) -> Invalid:
     """The 422 for a refused rule, with the field named and the message translated."""
-    return Invalid(fields={err.field: [_t(err.message, **{k: str(v) for k, v in err.params.items()})]})
+    return Invalid(fields={err.field: [_(err.message, **{k: str(v) for k, v in err.params.items()})]})
 
 
 def checked(fn, *args, **kwargs):
@@ -399,17 +399,17 @@ def set_contract(actor, community, *, model: str, commission_percent=None, commi
     from plugins.fees.models import Contract
 
     if model not in ("lump_sum", "commission"):
-        raise Invalid(fields={"model": [_t("Must be one of: %(choices)s.", choices="lump_sum, commission")]})
+        raise Invalid(fields={"model": [_("Must be one of: %(choices)s.", choices="lump_sum, commission")]})
     pct = checked(parse_amount, commission_percent, "commission_percent", places=4) if commission_percent not in (
         None, "") else None
     fixed = checked(parse_amount, commission_fixed, "commission_fixed") if commission_fixed not in (None, "") else None
     if model == "commission" and pct is None and fixed is None:
-        raise Invalid(fields={"commission_percent": [_t("Under 酬金制 give a percentage or a fixed 酬金.")]})
+        raise Invalid(fields={"commission_percent": [_("Under 酬金制 give a percentage or a fixed 酬金.")]})
     if pct is not None and pct > 100:
-        raise Invalid(fields={"commission_percent": [_t("Too large.")]})
+        raise Invalid(fields={"commission_percent": [_("Too large.")]})
     rate = checked(parse_amount, late_fee_daily_rate or "0", "late_fee_daily_rate", places=6)
     if rate and not get_setting("fees.late_fees_enabled", community=community):
-        raise Invalid(fields={"late_fee_daily_rate": [_t("Late fees are off in this community's settings.")]})
+        raise Invalid(fields={"late_fee_daily_rate": [_("Late fees are off in this community's settings.")]})
     checked(check_late_fee, rate, get_setting("fees.late_fee_reference_rate", community=community),
             get_setting("fees.late_fee_cap_multiplier", community=community), late_fee_reason)
     contract = get_contract(community)
@@ -437,24 +437,24 @@ def create_item(actor, community, data: dict):
             return fn(*args, **kw)
         except RuleError as err:
             errors.setdefault(err.field, []).append(
-                _t(err.message, **{k: str(v) for k, v in err.params.items()}))
+                _(err.message, **{k: str(v) for k, v in err.params.items()}))
             return None
 
     code = (data.get("code") or "").strip()
     name = (data.get("name") or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", code):
-        errors["code"] = [_t("Use 1–40 letters, digits, dots, dashes or underscores.")]
+        errors["code"] = [_("Use 1–40 letters, digits, dots, dashes or underscores.")]
     if not name:
-        errors["name"] = [_t("This field is required.")]
+        errors["name"] = [_("This field is required.")]
     kind = data.get("kind")
     if kind not in ITEM_KINDS:
-        errors["kind"] = [_t("Must be one of: %(choices)s.", choices=", ".join(ITEM_KINDS))]
+        errors["kind"] = [_("Must be one of: %(choices)s.", choices=", ".join(ITEM_KINDS))]
     pricing = data.get("pricing_type") or "market"
     if pricing not in ("government_guided", "market"):
-        errors["pricing_type"] = [_t("Must be one of: %(choices)s.", choices="government_guided, market")]
+        errors["pricing_type"] = [_("Must be one of: %(choices)s.", choices="government_guided, market")]
     payee = data.get("payee") or "company"
     if payee not in PAYEES:
-        errors["payee"] = [_t("Must be one of: %(choices)s.", choices=", ".join(PAYEES))]
+        errors["payee"] = [_("Must be one of: %(choices)s.", choices=", ".join(PAYEES))]
     rate = grab("rate", parse_amount, data.get("rate"), "rate", places=4)
     handling = grab("handling_fee", parse_amount, data.get("handling_fee") or "0", "handling_fee", places=4)
     bounds = {}
@@ -463,9 +463,9 @@ def create_item(actor, community, data: dict):
         bounds[key] = None if raw in (None, "") else grab(key, parse_amount, raw, key, places=4)
     start, end = data.get("effective_from"), data.get("effective_to")
     if not isinstance(start, dt.date):
-        errors["effective_from"] = [_t("Not a valid date.")]
+        errors["effective_from"] = [_("Not a valid date.")]
     if end is not None and not isinstance(end, dt.date):
-        errors["effective_to"] = [_t("Not a valid date.")]
+        errors["effective_to"] = [_("Not a valid date.")]
     if errors:
         raise Invalid(fields=errors)
     if pricing == "government_guided":
@@ -490,9 +490,9 @@ def create_item(actor, community, data: dict):
 
 def void_item(actor, item, reason: str):
     if item.voided_at is not None:
-        raise Conflict(_t("This item is already void."))
+        raise Conflict(_("This item is already void."))
     if not (reason or "").strip():
-        raise Invalid(fields={"reason": [_t("This field is required.")]})
+        raise Invalid(fields={"reason": [_("This field is required.")]})
     item.voided_at, item.void_reason = utcnow(), reason.strip()[:300]
     db.session.flush()
     return item
@@ -532,17 +532,17 @@ def posted_items(community_id: int):
 
 
 def notice_text(community, items, hotline: str, company_name: str) -> str:
-    lines = [_t("Property company: %(name)s", name=company_name or "-"),
-             _t("Price-complaint hotline: %(hotline)s", hotline=hotline), ""]
+    lines = [_("Property company: %(name)s", name=company_name or "-"),
+             _("Price-complaint hotline: %(hotline)s", hotline=hotline), ""]
     for it in items:
-        pricing = _t("Government-guided (base %(base)s, range %(lo)s–%(hi)s)", base=it.guided_base or "-",
-                     lo=it.guided_min, hi=it.guided_max) if it.pricing_type == "government_guided" else _t(
+        pricing = _("Government-guided (base %(base)s, range %(lo)s–%(hi)s)", base=it.guided_base or "-",
+                     lo=it.guided_min, hi=it.guided_max) if it.pricing_type == "government_guided" else _(
             "Market price")
         lines.append(f"· {it.name} [{it.code}] {it.rate} {it.unit_label} — {pricing}; "
-                     f"{_t('from')} {it.effective_from}{' – ' + str(it.effective_to) if it.effective_to else ''}; "
-                     f"{_t('Legal basis')}: {it.legal_basis or '-'}; {_t('Payer')}: {it.payer or '-'}; "
-                     f"{_t('Billing method')}: {it.billing_method or '-'}; "
-                     f"{_t('Service content and standard')}: {it.service_content or '-'}")
+                     f"{_('from')} {it.effective_from}{' – ' + str(it.effective_to) if it.effective_to else ''}; "
+                     f"{_('Legal basis')}: {it.legal_basis or '-'}; {_('Payer')}: {it.payer or '-'}; "
+                     f"{_('Billing method')}: {it.billing_method or '-'}; "
+                     f"{_('Service content and standard')}: {it.service_content or '-'}")
     return "\n".join(lines)
 
 
@@ -557,11 +557,11 @@ def publish_price_notice(actor, community, effective_from: dt.date | None = None
         or_(FeeItem.effective_to.is_(None), FeeItem.effective_to >= effective_from))
         .order_by(FeeItem.code, FeeItem.effective_from)).all()
     if not items:
-        raise Invalid(fields={"items": [_t("There is no fee item to post.")]})
+        raise Invalid(fields={"items": [_("There is no fee item to post.")]})
     hotline = get_setting("fees.price_hotline", community=community)
     company_name = community.company.name if community.company else ""
     previous = current_price_notice(community.id)
-    notice = core.publish_notice(actor, title=_t("Price notice of %(name)s", name=community.name),
+    notice = core.publish_notice(actor, title=_("Price notice of %(name)s", name=community.name),
                                  body=notice_text(community, items, hotline, company_name),
                                  area_id=community.area_id, community_id=community.id, kind="price",
                                  source_module="fees")
@@ -576,7 +576,7 @@ def publish_price_notice(actor, community, effective_from: dt.date | None = None
         previous.superseded_at = utcnow()
         old = db.session.get(core_notice_model(), previous.notice_id) if previous.notice_id else None
         if old is not None and old.withdrawn_at is None:
-            core.withdraw_notice(actor, old, _t("Superseded by a new price notice."))
+            core.withdraw_notice(actor, old, _("Superseded by a new price notice."))
     _audit(actor, "price_notice.publish", "fees_price_notice", row.id, community)
     db.session.flush()
     return row
@@ -643,12 +643,12 @@ def _load_context(community, period: Period):
     units = db.session.execute(select(U.id, U.building_id, U.use, U.sale_status, U.delivered_on, U.building_area,
                                       U.exclusive_area).where(U.community_id == community.id).order_by(U.id)).all()
     owners: dict[int, list] = {}
-    O = core.Ownership
-    rows = db.session.execute(select(O.unit_id, O.person_id, O.organisation_id, O.start_date, O.end_date).where(
+    Own = core.Ownership
+    rows = db.session.execute(select(Own.unit_id, Own.person_id, Own.organisation_id, Own.start_date, Own.end_date).where(
         core.Ownership.community_id == community.id,
         or_(core.Ownership.start_date.is_(None), core.Ownership.start_date <= period.end),
         or_(core.Ownership.end_date.is_(None), core.Ownership.end_date >= period.start))
-        .order_by(O.unit_id, O.is_voting_representative.desc(), O.id)).all()
+        .order_by(Own.unit_id, Own.is_voting_representative.desc(), Own.id)).all()
     for o in rows:
         lst = owners.setdefault(o.unit_id, [])
         # co-owners at the same time: the first (the voting representative) is billed
@@ -680,11 +680,11 @@ def billable_items(community, period: Period):
     posted = set(notice.item_ids) if notice else set()
     unposted = [i for i in items if i.id not in posted]
     if unposted:
-        raise Conflict(_t("These items are not on the current price notice: %(codes)s. Post them first.",
+        raise Conflict(_("These items are not on the current price notice: %(codes)s. Post them first.",
                           codes=", ".join(sorted({i.code for i in unposted}))), code="not_posted",
                        extra={"items": sorted({i.code for i in unposted})})
     if not items:
-        raise Invalid(fields={"period": [_t("No posted fee item is in force in this period.")]})
+        raise Invalid(fields={"period": [_("No posted fee item is in force in this period.")]})
     return items
 
 
@@ -754,7 +754,7 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                 c = Candidate(unit.id, unit.building_id, item.id, key, pid, oid, s2, e2, calc)
                 if vacancy_pct and item.kind == "service" and unit.id not in occupied:
                     c.adjustment = vacancy_discount(calc.amount, vacancy_pct)
-                    c.adjustment_reason = _t("Vacancy discount %(p)s%%", p=vacancy_pct)
+                    c.adjustment_reason = _("Vacancy discount %(p)s%%", p=vacancy_pct)
                 out.append(c)
     _apply_adjustments(out, period)
     return out
@@ -785,7 +785,7 @@ def preview_run(actor, community, period_code: str, due_date: dt.date | None = N
     period = checked(parse_period, period_code)
     due_date = due_date or period.start + dt.timedelta(days=get_setting("fees.due_days", community=community))
     if not isinstance(due_date, dt.date):
-        raise Invalid(fields={"due_date": [_t("Not a valid date.")]})
+        raise Invalid(fields={"due_date": [_("Not a valid date.")]})
     items = billable_items(community, period)
     existing = _live_line_keys(community.id, period.code)
     candidates = compute_candidates(community, period, items)
@@ -913,11 +913,11 @@ def void_and_reissue(actor, bill, community, reason: str):
     if bill.community_id != community.id:
         raise NotFound()
     if bill.voided_at is not None:
-        raise Conflict(_t("This bill is already void."), extra={"allowed": []})
+        raise Conflict(_("This bill is already void."), extra={"allowed": []})
     if not (reason or "").strip():
-        raise Invalid(fields={"reason": [_t("This field is required.")]})
+        raise Invalid(fields={"reason": [_("This field is required.")]})
     if bill.kind != "periodic":
-        raise Conflict(_t("Charges are refunded, not reissued."), extra={"allowed": ["refund"]})
+        raise Conflict(_("Charges are refunded, not reissued."), extra={"allowed": ["refund"]})
     now = utcnow()
     bill.voided_at, bill.void_reason = now, reason.strip()[:300]
     db.session.execute(update(BillLine).where(BillLine.bill_id == bill.id).values(voided_at=now))
@@ -1006,23 +1006,23 @@ def record_payment(actor, community, *, unit=None, bill=None, amount, method: st
 
     amount = checked(parse_amount, amount, "amount", allow_zero=False)
     if method not in METHODS:
-        raise Invalid(fields={"method": [_t("Must be one of: %(choices)s.", choices=", ".join(METHODS))]})
+        raise Invalid(fields={"method": [_("Must be one of: %(choices)s.", choices=", ".join(METHODS))]})
     if method == "online" and not (reference or "").strip():
-        raise Invalid(fields={"reference": [_t("An online payment needs its reference.")]})
+        raise Invalid(fields={"reference": [_("An online payment needs its reference.")]})
     key = (idempotency_key or "").strip()[:80] or uuid.uuid4().hex
     previous = _find_payment(key)
     if previous is not None:
         same = previous.amount == amount and previous.unit_id == (unit.id if unit else previous.unit_id)
         if not same:
-            raise Conflict(_t("This idempotency key was used for a different payment."), code="idempotency_mismatch")
+            raise Conflict(_("This idempotency key was used for a different payment."), code="idempotency_mismatch")
         return previous
     if bill is not None:
         if bill.community_id != community.id:
             raise NotFound()
         if bill.voided_at is not None or bill.refunded_at is not None:
-            raise Conflict(_t("This bill is void; pay its replacement."), code="bill_void", extra={"allowed": []})
+            raise Conflict(_("This bill is void; pay its replacement."), code="bill_void", extra={"allowed": []})
         if amount > bill.balance:
-            raise Invalid(fields={"amount": [_t("More than the balance of the bill (%(b)s).", b=bill.balance)]})
+            raise Invalid(fields={"amount": [_("More than the balance of the bill (%(b)s).", b=bill.balance)]})
         unit_id = bill.unit_id
         payer_key, payer_name = bill.payer_key, bill.payer_name
     elif unit is not None:
@@ -1033,7 +1033,7 @@ def record_payment(actor, community, *, unit=None, bill=None, amount, method: st
         payer_key = open_bills[0].payer_key if open_bills else _current_payer_key(unit)
         payer_name = open_bills[0].payer_name if open_bills else ""
     else:
-        raise Invalid(fields={"unit_id": [_t("This field is required.")]})
+        raise Invalid(fields={"unit_id": [_("This field is required.")]})
     payment = Payment(area_id=community.area_id, community_id=community.id, unit_id=unit_id, payer_key=payer_key,
                       payer_name=payer_name, amount=amount, credit=ZERO, method=method, provider=provider,
                       reference=(reference or "").strip()[:80] or None, idempotency_key=key,
@@ -1070,7 +1070,7 @@ def _settle(payment, community, bill=None):
     allocations, left = allocate_oldest_first(payment.amount, [(b, b.balance) for b in targets])
     if left > 0:
         if payment.unit_id is None:
-            raise Invalid(fields={"amount": [_t("More than the balance of the bill (%(b)s).", b=bill.balance)]})
+            raise Invalid(fields={"amount": [_("More than the balance of the bill (%(b)s).", b=bill.balance)]})
         cap = get_setting("fees.prepayment_cap_months", community=community)
         checked(check_prepayment, unit_credit(payment.unit_id) + left, monthly_fee(payment.unit_id), cap)
     settled = []
@@ -1098,7 +1098,7 @@ def provider_callback(reference: str, amount, status: str = "paid"):
         raise NotFound()
     amount = checked(parse_amount, amount, "amount", allow_zero=False)
     if amount != payment.amount:
-        raise Invalid(fields={"amount": [_t("The amount differs from the payment started.")]})
+        raise Invalid(fields={"amount": [_("The amount differs from the payment started.")]})
     if payment.status == "succeeded":
         return payment, "duplicate"
     community = db.session.get(core.Community, payment.community_id)
@@ -1122,7 +1122,7 @@ def provider_callback(reference: str, amount, status: str = "paid"):
 
 def cancel_pending(actor, payment, reason: str):
     if payment.status != "pending":
-        raise Conflict(_t("Only a pending payment can be cancelled."), extra={"allowed": []})
+        raise Conflict(_("Only a pending payment can be cancelled."), extra={"allowed": []})
     payment.status, payment.voided_at, payment.void_reason = "void", utcnow(), (reason or "cancelled")[:300]
     db.session.flush()
     return payment
@@ -1135,12 +1135,12 @@ def refund_credit(actor, community, unit, reason: str):
     if unit.community_id != community.id:
         raise NotFound()
     if not (reason or "").strip():
-        raise Invalid(fields={"reason": [_t("This field is required.")]})
+        raise Invalid(fields={"reason": [_("This field is required.")]})
     payments = db.session.scalars(select(Payment).where(Payment.unit_id == unit.id, Payment.credit > 0,
                                                         Payment.status == "succeeded")).all()
     total = sum((p.credit for p in payments), ZERO)
     if total <= 0:
-        raise Conflict(_t("There is no credit to refund."), extra={"allowed": []})
+        raise Conflict(_("There is no credit to refund."), extra={"allowed": []})
     refunds = []
     for p in payments:
         refunds.append(Refund(area_id=community.area_id, community_id=community.id, payment_id=p.id,
@@ -1206,7 +1206,7 @@ def refund_charge(charge_ref: str, reason: str):
     if bill is None or bill.kind != "charge":
         return None
     if bill.refunded_at is not None or bill.voided_at is not None:
-        raise Conflict(_t("This charge was already refunded or voided."), extra={"allowed": []})
+        raise Conflict(_("This charge was already refunded or voided."), extra={"allowed": []})
     now = utcnow()
     if bill.paid <= 0:
         bill.voided_at, bill.void_reason = now, (reason or "refund requested")[:300]
@@ -1252,7 +1252,7 @@ def issue_demand(actor, community, unit, pay_within_days: int | None = None):
         Bill.unit_id == unit.id, Bill.voided_at.is_(None), Bill.refunded_at.is_(None), Bill.paid < Bill.total,
         Bill.due_date < today).order_by(Bill.due_date, Bill.id)).all()
     if not bills:
-        raise Conflict(_t("This unit has no overdue bill."), extra={"allowed": []})
+        raise Conflict(_("This unit has no overdue bill."), extra={"allowed": []})
     days = pay_within_days or get_setting("fees.demand_pay_within_days", community=community)
     demand = Demand(area_id=community.area_id, community_id=community.id, unit_id=unit.id,
                     payer_key=bills[0].payer_key, payer_name=bills[0].payer_name, bill_ids=[b.id for b in bills],
@@ -1260,8 +1260,8 @@ def issue_demand(actor, community, unit, pay_within_days: int | None = None):
                     pay_by=today + dt.timedelta(days=days))
     db.session.add(demand)
     db.session.flush()
-    _notify_payers([b.payer_person_id for b in bills], _t("Written demand for overdue property fees"),
-                   _t("Overdue: %(amount)s yuan. Please pay by %(day)s.", amount=demand.amount, day=demand.pay_by))
+    _notify_payers([b.payer_person_id for b in bills], _("Written demand for overdue property fees"),
+                   _("Overdue: %(amount)s yuan. Please pay by %(day)s.", amount=demand.amount, day=demand.pay_by))
     _audit(actor, "demand.issue", "fees_demand", demand.id, community, {"amount": str(demand.amount)})
     return demand
 
@@ -1298,8 +1298,8 @@ def send_reminders(on: dt.date | None = None) -> int:
     for bill_id, _pid in due:
         b = by_id[bill_id]
         b.source = {**(b.source or {}), "reminded": on.isoformat()}
-    _notify_payers([d[1] for d in due], _t("Reminder: property fees overdue"),
-                   _t("You have overdue bills; see them in the portal."))
+    _notify_payers([d[1] for d in due], _("Reminder: property fees overdue"),
+                   _("You have overdue bills; see them in the portal."))
     db.session.flush()
     return len(due)
 
@@ -1314,15 +1314,15 @@ def add_ledger_entry(actor, community, *, year, kind: str, label: str, amount, s
 
     errors = {}
     if kind not in LEDGER_KINDS:
-        errors["kind"] = [_t("Must be one of: %(choices)s.", choices=", ".join(LEDGER_KINDS))]
+        errors["kind"] = [_("Must be one of: %(choices)s.", choices=", ".join(LEDGER_KINDS))]
     if not (label or "").strip():
-        errors["label"] = [_t("This field is required.")]
+        errors["label"] = [_("This field is required.")]
     try:
         year = int(year)
         if not 2000 <= year <= 2100:
             raise ValueError
     except (TypeError, ValueError):
-        errors["year"] = [_t("Not a valid year.")]
+        errors["year"] = [_("Not a valid year.")]
     if errors:
         raise Invalid(fields=errors)
     negative_ok = kind == "fund_movement"
@@ -1396,13 +1396,13 @@ def publish_disclosure(actor, community, year: int):
     figures = disclosure_figures(community, year)
     version = (db.session.scalar(select(func.max(Disclosure.version)).where(
         Disclosure.community_id == community.id, Disclosure.year == year)) or 0) + 1
-    lines = [_t("Fee income %(total)s yuan, collected %(c)s yuan.", total=figures["income_total"],
+    lines = [_("Fee income %(total)s yuan, collected %(c)s yuan.", total=figures["income_total"],
                 c=figures["collected"]),
-             _t("Expenses %(total)s yuan.", total=figures["expense_total"]),
-             _t("Common-part income after reasonable costs, belonging to the owners: %(net)s yuan.",
+             _("Expenses %(total)s yuan.", total=figures["expense_total"]),
+             _("Common-part income after reasonable costs, belonging to the owners: %(net)s yuan.",
                 net=figures["common_net_owners"]),
-             _t("Maintenance fund balance: %(b)s yuan.", b=figures["fund_balance"])]
-    notice = core.publish_notice(actor, title=_t("%(name)s fee disclosure %(year)s", name=community.name, year=year),
+             _("Maintenance fund balance: %(b)s yuan.", b=figures["fund_balance"])]
+    notice = core.publish_notice(actor, title=_("%(name)s fee disclosure %(year)s", name=community.name, year=year),
                                  body="\n".join(lines), area_id=community.area_id, community_id=community.id,
                                  kind="disclosure", source_module="fees")
     row = Disclosure(area_id=community.area_id, community_id=community.id, year=year, version=version,
@@ -1427,31 +1427,31 @@ def propose_fee_change(actor, community, *, item_code: str, new_rate, takes_effe
     try:
         rate = parse_amount(new_rate, "new_rate", places=4)
     except RuleError as err:
-        errors["new_rate"] = [_t(err.message, **{k: str(v) for k, v in err.params.items()})]
+        errors["new_rate"] = [_(err.message, **{k: str(v) for k, v in err.params.items()})]
     if not isinstance(takes_effect, dt.date):
-        errors["takes_effect"] = [_t("Not a valid date.")]
+        errors["takes_effect"] = [_("Not a valid date.")]
     if not (costing or "").strip():
-        errors["costing"] = [_t("A fee change needs its costing.")]
+        errors["costing"] = [_("A fee change needs its costing.")]
     item = db.session.scalar(select(FeeItem).where(FeeItem.community_id == community.id, FeeItem.code == item_code,
                                                    FeeItem.voided_at.is_(None)).limit(1))
     if item is None:
-        errors["item_code"] = [_t("No such fee item.")]
+        errors["item_code"] = [_("No such fee item.")]
     if errors:
         raise Invalid(fields=errors)
     days = get_setting("fees.fee_change_notice_days", community=community)
     if takes_effect < dt.date.today() + dt.timedelta(days=days):
-        raise Invalid(fields={"takes_effect": [_t("Must be posted at least %(n)s days before it takes effect.",
+        raise Invalid(fields={"takes_effect": [_("Must be posted at least %(n)s days before it takes effect.",
                                                   n=days)]})
     change = FeeChange(area_id=community.area_id, community_id=community.id, item_code=item_code, new_rate=rate,
                        takes_effect=takes_effect, costing=costing.strip())
     db.session.add(change)
     db.session.flush()
-    notice = core.publish_notice(actor, title=_t("Proposed fee change: %(code)s", code=item_code),
-                                 body=_t("New rate %(rate)s from %(day)s.", rate=rate, day=takes_effect)
+    notice = core.publish_notice(actor, title=_("Proposed fee change: %(code)s", code=item_code),
+                                 body=_("New rate %(rate)s from %(day)s.", rate=rate, day=takes_effect)
                                  + "\n\n" + change.costing, area_id=community.area_id, community_id=community.id,
                                  kind="fee_change", source_module="fees", source_ref=f"change:{change.id}")
     change.notice_id, change.posted_at = notice.id, notice.publish_at
-    ref = core.hook().decision_required(community=community, subject=_t("Fee change: %(code)s to %(rate)s",
+    ref = core.hook().decision_required(community=community, subject=_("Fee change: %(code)s to %(rate)s",
                                                                         code=item_code, rate=rate),
                                         decision_class="ordinary")
     change.decision_ref = str(ref) if ref is not None else None
@@ -1475,7 +1475,7 @@ def on_decision_recorded(decision: dict):
         return
     change = db.session.scalar(select(FeeChange).where(FeeChange.decision_ref == str(ref)))
     if change is not None:
-        record_decision(change, decision.get("passed"), _t("Owners' assembly decision"))
+        record_decision(change, decision.get("passed"), _("Owners' assembly decision"))
 
 
 def apply_fee_change(actor, change, community):
@@ -1483,16 +1483,16 @@ def apply_fee_change(actor, change, community):
     from plugins.fees.models import FeeItem
 
     if change.decision_passed is not True:
-        raise Conflict(_t("The owners have not approved this change."), extra={"allowed": ["record_decision"]})
+        raise Conflict(_("The owners have not approved this change."), extra={"allowed": ["record_decision"]})
     days = get_setting("fees.fee_change_notice_days", community=community)
     if change.posted_at is None or (change.takes_effect - change.posted_at.date()).days < days:
-        raise Conflict(_t("Must be posted at least %(n)s days before it takes effect.", n=days), extra={"allowed": []})
+        raise Conflict(_("Must be posted at least %(n)s days before it takes effect.", n=days), extra={"allowed": []})
     old = db.session.scalar(select(FeeItem).where(
         FeeItem.community_id == community.id, FeeItem.code == change.item_code, FeeItem.voided_at.is_(None),
         FeeItem.effective_from < change.takes_effect,
         or_(FeeItem.effective_to.is_(None), FeeItem.effective_to >= change.takes_effect)))
     if old is None:
-        raise Conflict(_t("No item in force to change."), extra={"allowed": []})
+        raise Conflict(_("No item in force to change."), extra={"allowed": []})
     old.effective_to = change.takes_effect - dt.timedelta(days=1)
     db.session.flush()
     data = {c: getattr(old, c) for c in ("code", "name", "kind", "unit_label", "pricing_type", "guided_base",
@@ -1502,3 +1502,19 @@ def apply_fee_change(actor, change, community):
     return create_item(actor, community, data)
 
 
+def _rule_messages() -> list[str]:  # pragma: no cover - lets the catalogue extractor see them
+    return [
+        _("A government-guided price needs its allowed range."),
+        _("At most %(n)s decimal places."),
+        _("Enter the reference rate in the settings before a late fee."),
+        _("Must not be negative."),
+        _("No handling fee may be added to utilities collected for others."),
+        _("Nothing to split over: every share is zero."),
+        _("Overlaps the effective dates of the same item (%(s)s–%(e)s)."),
+        _("Prepayment beyond the cap of %(n)s months (%(limit)s yuan)."),
+        _("The end date is before the start date."),
+        _("The rate %(rate)s is outside the government-guided range %(lo)s–%(hi)s."),
+        _("The upper bound is below the lower bound."),
+        _("The yearly equivalent %(y)s exceeds %(l)s; confirm with a reason to keep it."),
+        _("Use a month (2026-03), a quarter (2026-Q1) or a year (2026)."),
+    ]

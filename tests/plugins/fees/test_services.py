@@ -95,13 +95,12 @@ def test_database_refuses_a_second_live_line(setup, db):
     c, units, *_ = setup(n_units=1)
     _run(c)
     line = db.session.scalar(select(BillLine))
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            db.session.add(BillLine(area_id=line.area_id, community_id=line.community_id, bill_id=line.bill_id,
-                                    unit_id=line.unit_id, item_id=line.item_id, period=line.period,
-                                    payer_key=line.payer_key, quantity=1, rate=1, base_amount=1, amount=1,
-                                    calculation="x"))
-            db.session.flush()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(BillLine(area_id=line.area_id, community_id=line.community_id, bill_id=line.bill_id,
+                                unit_id=line.unit_id, item_id=line.item_id, period=line.period,
+                                payer_key=line.payer_key, quantity=1, rate=1, base_amount=1, amount=1,
+                                calculation="x"))
+        db.session.flush()
 
 
 def test_proration_when_delivered_and_sold(setup, db, make):
