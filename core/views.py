@@ -17,6 +17,7 @@ from core.api.base import register_api
 
 CORE_AREAS = [
     "auth",
+    "calendar",
     "dashboard",
     "portal",
 ]
@@ -56,6 +57,9 @@ def nav_for(user) -> list[dict]:
 
 
 def register_core_blueprints(app: Flask) -> None:
+    from core.api.views import bp as api_docs
+
+    app.register_blueprint(api_docs)
     for area in CORE_AREAS:
         views = _area_module(area, "views")
         if views is not None and hasattr(views, "bp"):
