@@ -109,7 +109,7 @@ def test_pages_manager_flow(setup, client, login_as, db):
     assert resp.status_code == 302
     bad = client.post(f"/fees/c/{c.id}/items/new", data={**ITEM, "code": "P2", "rate": "-3", "pricing_type": "market",
                                                           "payee": "company"})
-    assert bad.status_code == 422 and "negative" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "has-error" in bad.get_data(as_text=True)
     assert client.post(f"/fees/c/{c.id}/notice", data={"effective_from": "2026-01-01"}).status_code == 302
     public = client.get(f"/fees/notice/{c.id}")
     text = public.get_data(as_text=True)
