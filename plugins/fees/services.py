@@ -162,13 +162,17 @@ def show_rate(rate: Decimal) -> str:
     return str(rate.quantize(FEN) if rate == rate.quantize(FEN) else rate.normalize())
 
 
-def area_line(area: Decimal, rate: Decimal, months: Fraction) -> LineCalc:
-    """``area`` m² × ``rate`` 元/m²/月 × ``months`` = amount (rounded once, at the end)."""
+def area_line(area: Decimal, rate: Decimal, months: Fraction, rate_text: str | None = None,
+              months_text: str | None = None) -> LineCalc:
+    """``area`` m² × ``rate`` 元/m²/月 × ``months`` = amount (rounded once, at the end).
+
+    ``rate_text`` and ``months_text`` may be given precomputed (a billing run formats them once)."""
     if months.denominator == 1:  # whole months: plain Decimal arithmetic is exact
-        amount = fen(area * rate * months.numerator)
+        amount = (area * rate * months.numerator).quantize(FEN, rounding=ROUND_HALF_UP)
     else:
         amount = fen(Fraction(area) * Fraction(rate) * months)
-    text = f"{area} m² × {show_rate(rate)} 元/m²/月 × {describe_months(months)} 月 = {amount}"
+    text = (f"{area} m² × {rate_text or show_rate(rate)} 元/m²/月 × "
+            f"{months_text or describe_months(months)} 月 = {amount}")
     return LineCalc(area, rate, months, amount, text)
 
 
@@ -636,8 +640,12 @@ def _segments(unit, owners, period: Period, developer_id):
     return out
 
 
-def _load_context(community, period: Period):
+def _load_context(community, period: Period, *, need_occupancy: bool = True, kinds: set | None = None):
+    """Units, their payers, occupancy, readings and shared costs of the period, each in one query
+    (occupancy, readings and shared costs only when a rule needs them)."""
     from plugins.fees.models import Reading, SharedCost
+
+    kinds = kinds if kinds is not None else set(ITEM_KINDS)
 
     U = core.Unit
     units = db.session.execute(select(U.id, U.building_id, U.use, U.sale_status, U.delivered_on, U.building_area,
@@ -658,12 +666,14 @@ def _load_context(community, period: Period):
     occupied = set(db.session.scalars(select(core.Residency.unit_id).where(
         core.Residency.community_id == community.id,
         or_(core.Residency.start_date.is_(None), core.Residency.start_date <= period.end),
-        or_(core.Residency.end_date.is_(None), core.Residency.end_date >= period.start))))
-    readings = {(r.unit_id, r.item_id): r.quantity for r in db.session.scalars(select(Reading).where(
-        Reading.community_id == community.id, Reading.period == period.code))}
+        or_(core.Residency.end_date.is_(None), core.Residency.end_date >= period.start)))) if need_occupancy else set()
+    readings = {(r.unit_id, r.item_id): r.quantity for r in db.session.execute(
+        select(Reading.unit_id, Reading.item_id, Reading.quantity).where(
+            Reading.community_id == community.id, Reading.period == period.code))} if kinds & {
+        "metered", "utility"} else {}
     shared = {s.item_id: s for s in db.session.scalars(select(SharedCost).where(
         SharedCost.community_id == community.id, SharedCost.period == period.code,
-        SharedCost.voided_at.is_(None)))}
+        SharedCost.voided_at.is_(None)))} if "shared" in kinds else {}
     return units, owners, occupied, readings, shared
 
 
@@ -688,74 +698,95 @@ def billable_items(community, period: Period):
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class _ItemView:
+    """The few item fields the inner billing loop reads, as plain attributes (no ORM overhead)."""
+
+    id: int
+    kind: str
+    rate: Decimal
+    rate_text: str
+    unit_label: str
+    start: dt.date
+    end: dt.date | None
+
+
 def compute_candidates(community, period: Period, items, skip_keys: set | None = None) -> list[Candidate]:
     """Every line the period should carry, each with its calculation (nothing is written)."""
-    units, owners, occupied, readings, shared = _load_context(community, period)
-    basis = get_setting("fees.service_area_basis", community=community)
     vacancy_pct = Decimal(get_setting("fees.vacancy_discount_percent", community=community) or 0)
+    units, owners, occupied, readings, shared = _load_context(
+        community, period, need_occupancy=bool(vacancy_pct), kinds={i.kind for i in items})
+    basis = get_setting("fees.service_area_basis", community=community)
+    vacancy_reason = _("Vacancy discount %(p)s%%", p=vacancy_pct) if vacancy_pct else None
     developer_id = community.developer_id
     skip_keys = skip_keys or set()
     out: list[Candidate] = []
+    append = out.append
     splits = {}
     months_cache: dict = {}
-    for item in items:
+    views = [_ItemView(i.id, i.kind, i.rate, show_rate(i.rate), i.unit_label, i.effective_from, i.effective_to)
+             for i in items]
+    for item in views:
         if item.kind == "shared" and item.id in shared:
             weights = {u.id: (u.exclusive_area or ZERO) for u in units if str(u.use) != "parking"}
             splits[item.id] = (shared[item.id].total, split_largest_remainder(shared[item.id].total, weights),
                                sum(weights.values(), ZERO))
+    once = ("metered", "utility", "shared")
     for unit in units:
         segs = _segments(unit, owners.get(unit.id, ()), period, developer_id)
         if not segs:
             continue
-        use = str(unit.use)
-        for item in items:
-            if item.kind in ("service", "fixed", "shared") and use == "parking":
+        unit_id, building_id = unit.id, unit.building_id
+        parking = str(unit.use) == "parking"
+        area = unit.exclusive_area if basis == "exclusive" else unit.building_area
+        for item in views:
+            kind = item.kind
+            if (parking and kind in ("service", "fixed", "shared")) or (kind == "parking" and not parking):
                 continue
-            if item.kind == "parking" and use != "parking":
-                continue
-            i_start, i_end = item.effective_from, item.effective_to
-            if item.kind in ("metered", "utility", "shared"):
+            if kind in once:
                 # charged once to whoever holds the unit at the end of the period
                 key, pid, oid, s, e = segs[-1]
-                if (unit.id, item.id, key) in skip_keys:
+                if (unit_id, item.id, key) in skip_keys:
                     continue
-                if item.kind == "shared":
+                if kind == "shared":
                     if item.id not in splits:
                         continue
                     total, parts, wsum = splits[item.id]
-                    part = parts.get(unit.id, ZERO)
+                    part = parts.get(unit_id, ZERO)
                     if part == 0:
                         continue
                     calc = LineCalc(unit.exclusive_area, part, Fraction(1), part,
                                     f"{total} 元 × {unit.exclusive_area}/{wsum} m² = {part}")
                 else:
-                    qty = readings.get((unit.id, item.id))
+                    qty = readings.get((unit_id, item.id))
                     if qty is None:
                         continue
                     calc = metered_line(qty, item.rate, item.unit_label)
-                out.append(Candidate(unit.id, unit.building_id, item.id, key, pid, oid, s, e, calc))
+                append(Candidate(unit_id, building_id, item.id, key, pid, oid, s, e, calc))
                 continue
             for key, pid, oid, s, e in segs:
-                if (unit.id, item.id, key) in skip_keys:
+                if (unit_id, item.id, key) in skip_keys:
                     continue
-                s2, e2 = max(s, i_start), min(e, i_end or e)
-                months = months_cache.get((s2, e2))
-                if months is None:
-                    months = months_cache[(s2, e2)] = billed_months(period, s2, e2)
+                s2 = s if s > item.start else item.start
+                e2 = e if item.end is None or e < item.end else item.end
+                cached = months_cache.get((s2, e2))
+                if cached is None:
+                    m = billed_months(period, s2, e2)
+                    cached = months_cache[(s2, e2)] = (m, describe_months(m))
+                months, months_text = cached
                 if months == 0:
                     continue
-                if item.kind == "service":
-                    area = unit.exclusive_area if basis == "exclusive" else unit.building_area
+                if kind == "service":
                     if not area:
                         continue
-                    calc = area_line(area, item.rate, months)
+                    calc = area_line(area, item.rate, months, item.rate_text, months_text)
                 else:
                     calc = unit_line(item.rate, months)
-                c = Candidate(unit.id, unit.building_id, item.id, key, pid, oid, s2, e2, calc)
-                if vacancy_pct and item.kind == "service" and unit.id not in occupied:
+                c = Candidate(unit_id, building_id, item.id, key, pid, oid, s2, e2, calc)
+                if vacancy_pct and kind == "service" and unit_id not in occupied:
                     c.adjustment = vacancy_discount(calc.amount, vacancy_pct)
-                    c.adjustment_reason = _("Vacancy discount %(p)s%%", p=vacancy_pct)
-                out.append(c)
+                    c.adjustment_reason = vacancy_reason
+                append(c)
     _apply_adjustments(out, period)
     return out
 
@@ -838,6 +869,7 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
     payer_names = _payer_names(candidates)
     created_bills = created_lines = 0
     new_bill_ids = []
+    area_id, community_id, code = community.area_id, community.id, period.code
     for start in range(0, len(candidates), chunk_size):
         chunk = candidates[start:start + chunk_size]
         grouped: dict[tuple, list[Candidate]] = {}
@@ -862,13 +894,14 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
                     bills[(u, k)] = bill_id
                     new_bill_ids.append(bill_id)
             created_bills += len(fresh)
-        topped = [k for k in grouped if k not in fresh]
+        fresh_keys = set(fresh)
+        topped = [k for k in grouped if k not in fresh_keys]
         if topped:  # resuming: lines added to a bill issued before the crash
             db.session.execute(update(Bill.__table__).where(Bill.__table__.c.id == bindparam("b_id")).values(
                 total=Bill.__table__.c.total + bindparam("add", type_=core.Money())),
                 [{"b_id": bills[k], "add": sum((c.amount for c in grouped[k]), ZERO)} for k in topped])
-        lines = [{"area_id": community.area_id, "community_id": community.id, "bill_id": bills[(c.unit_id, c.payer_key)],
-                  "unit_id": c.unit_id, "item_id": c.item_id, "period": period.code, "payer_key": c.payer_key,
+        lines = [{"area_id": area_id, "community_id": community_id, "bill_id": bills[(c.unit_id, c.payer_key)],
+                  "unit_id": c.unit_id, "item_id": c.item_id, "period": code, "payer_key": c.payer_key,
                   "start_date": c.start, "end_date": c.end, "quantity": c.calc.quantity, "rate": c.calc.rate,
                   "base_amount": c.calc.amount, "adjustment": c.adjustment,
                   "adjustment_reason": c.adjustment_reason, "amount": c.amount,
