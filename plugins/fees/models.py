@@ -351,3 +351,18 @@ class FeeChange(Model):
     decision_ref: Mapped[str | None] = mapped_column(String(60))
     decision_passed: Mapped[bool | None] = mapped_column()
     decision_note: Mapped[str | None] = mapped_column(String(300))
+
+
+class TenantPayer(Model):
+    """The lease says the tenant pays the property fees of a unit from ``start_date`` to ``end_date``."""
+
+    __tablename__ = "fees_tenant_payer"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    lease_clause: Mapped[str] = mapped_column(String(300))
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

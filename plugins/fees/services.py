@@ -618,8 +618,39 @@ class Candidate:
         return self.calc.amount + self.adjustment
 
 
-def _segments(unit, owners, period: Period, developer_id):
-    """Who pays for which days of the period: (payer_key, person, org, start, end)."""
+def _segments(unit, owners, period: Period, developer_id, tenants=()):
+    """Who pays for which days of the period: (payer_key, person, org, start, end).
+
+    Owners pay for the days they own the unit (from delivery); where a lease makes the tenant pay,
+    the tenant's days are cut out of the owner's and billed to the tenant."""
+    base = _owner_segments(unit, owners, period, developer_id)
+    if not tenants or not base:
+        return base
+    lo = base[0][3]
+    spans = []
+    for t in tenants:
+        s, e = max(lo, t.start_date), min(period.end, t.end_date or period.end)
+        if e >= s:
+            spans.append((f"p:{t.person_id}", t.person_id, None, s, e))
+    out = list(spans)
+    for key, pid, oid, s, e in base:
+        pieces = [(s, e)]
+        for _k, _p, _o, ts, te in spans:
+            cut = []
+            for a, b in pieces:
+                if te < a or ts > b:
+                    cut.append((a, b))
+                    continue
+                if a < ts:
+                    cut.append((a, ts - dt.timedelta(days=1)))
+                if te < b:
+                    cut.append((te + dt.timedelta(days=1), b))
+            pieces = cut
+        out.extend((key, pid, oid, a, b) for a, b in pieces)
+    return sorted(out, key=lambda seg: seg[3])
+
+
+def _owner_segments(unit, owners, period: Period, developer_id):
     lo = period.start
     if unit.delivered_on and unit.delivered_on > lo and str(unit.sale_status) != "unsold":
         lo = unit.delivered_on
@@ -643,7 +674,7 @@ def _segments(unit, owners, period: Period, developer_id):
 def _load_context(community, period: Period, *, need_occupancy: bool = True, kinds: set | None = None):
     """Units, their payers, occupancy, readings and shared costs of the period, each in one query
     (occupancy, readings and shared costs only when a rule needs them)."""
-    from plugins.fees.models import Reading, SharedCost
+    from plugins.fees.models import Reading, SharedCost, TenantPayer
 
     kinds = kinds if kinds is not None else set(ITEM_KINDS)
 
@@ -674,7 +705,14 @@ def _load_context(community, period: Period, *, need_occupancy: bool = True, kin
     shared = {s.item_id: s for s in db.session.scalars(select(SharedCost).where(
         SharedCost.community_id == community.id, SharedCost.period == period.code,
         SharedCost.voided_at.is_(None)))} if "shared" in kinds else {}
-    return units, owners, occupied, readings, shared
+    tenants: dict[int, list] = {}
+    for t in db.session.execute(select(TenantPayer.unit_id, TenantPayer.person_id, TenantPayer.start_date,
+                                       TenantPayer.end_date).where(
+            TenantPayer.community_id == community.id, TenantPayer.voided_at.is_(None),
+            TenantPayer.start_date <= period.end,
+            or_(TenantPayer.end_date.is_(None), TenantPayer.end_date >= period.start))).all():
+        tenants.setdefault(t.unit_id, []).append(t)
+    return units, owners, occupied, readings, shared, tenants
 
 
 def billable_items(community, period: Period):
@@ -698,6 +736,17 @@ def billable_items(community, period: Period):
     return items
 
 
+def _by_payer(segs):
+    """Group a unit's segments by payer: [(key, person, org, [(start, end), ...])] in order of first day."""
+    if len(segs) == 1:
+        key, pid, oid, s, e = segs[0]
+        return [(key, pid, oid, [(s, e)])]
+    grouped: dict = {}
+    for key, pid, oid, s, e in segs:
+        grouped.setdefault(key, (key, pid, oid, []))[3].append((s, e))
+    return list(grouped.values())
+
+
 @dataclass(frozen=True, slots=True)
 class _ItemView:
     """The few item fields the inner billing loop reads, as plain attributes (no ORM overhead)."""
@@ -714,7 +763,7 @@ class _ItemView:
 def compute_candidates(community, period: Period, items, skip_keys: set | None = None) -> list[Candidate]:
     """Every line the period should carry, each with its calculation (nothing is written)."""
     vacancy_pct = Decimal(get_setting("fees.vacancy_discount_percent", community=community) or 0)
-    units, owners, occupied, readings, shared = _load_context(
+    units, owners, occupied, readings, shared, tenants = _load_context(
         community, period, need_occupancy=bool(vacancy_pct), kinds={i.kind for i in items})
     basis = get_setting("fees.service_area_basis", community=community)
     vacancy_reason = _("Vacancy discount %(p)s%%", p=vacancy_pct) if vacancy_pct else None
@@ -724,6 +773,7 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
     append = out.append
     splits = {}
     months_cache: dict = {}
+    texts_cache: dict = {}
     views = [_ItemView(i.id, i.kind, i.rate, show_rate(i.rate), i.unit_label, i.effective_from, i.effective_to)
              for i in items]
     for item in views:
@@ -733,7 +783,7 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                                sum(weights.values(), ZERO))
     once = ("metered", "utility", "shared")
     for unit in units:
-        segs = _segments(unit, owners.get(unit.id, ()), period, developer_id)
+        segs = _segments(unit, owners.get(unit.id, ()), period, developer_id, tenants.get(unit.id, ()))
         if not segs:
             continue
         unit_id, building_id = unit.id, unit.building_id
@@ -764,18 +814,26 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                     calc = metered_line(qty, item.rate, item.unit_label)
                 append(Candidate(unit_id, building_id, item.id, key, pid, oid, s, e, calc))
                 continue
-            for key, pid, oid, s, e in segs:
+            for key, pid, oid, spans in _by_payer(segs):
                 if (unit_id, item.id, key) in skip_keys:
                     continue
-                s2 = s if s > item.start else item.start
-                e2 = e if item.end is None or e < item.end else item.end
-                cached = months_cache.get((s2, e2))
-                if cached is None:
-                    m = billed_months(period, s2, e2)
-                    cached = months_cache[(s2, e2)] = (m, describe_months(m))
-                months, months_text = cached
+                months, first, last = Fraction(0), None, None
+                for s, e in spans:
+                    s2 = s if s > item.start else item.start
+                    e2 = e if item.end is None or e < item.end else item.end
+                    m = months_cache.get((s2, e2))
+                    if m is None:
+                        m = months_cache[(s2, e2)] = billed_months(period, s2, e2)
+                    if m:
+                        months += m
+                        first = s2 if first is None or s2 < first else first
+                        last = e2 if last is None or e2 > last else last
                 if months == 0:
                     continue
+                months_text = texts_cache.get(months)
+                if months_text is None:
+                    months_text = texts_cache[months] = describe_months(months)
+                s2, e2 = first, last
                 if kind == "service":
                     if not area:
                         continue
@@ -923,6 +981,39 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
         for bill in db.session.scalars(select(Bill).where(Bill.id.in_(new_bill_ids))):
             hook.bill_issued(bill=bill)
     return {"bills": created_bills, "lines": created_lines}
+
+
+def set_tenant_payer(actor, community, unit, person_id: int, start: dt.date, end: dt.date | None,
+                     lease_clause: str):
+    """Record that the lease makes a tenant of ``unit`` pay its fees between ``start`` and ``end``."""
+    from plugins.fees.models import TenantPayer
+
+    if unit.community_id != community.id:
+        raise NotFound()
+    errors = {}
+    if not (lease_clause or "").strip():
+        errors["lease_clause"] = [_("This field is required.")]
+    if not isinstance(start, dt.date):
+        errors["start_date"] = [_("Not a valid date.")]
+    if end is not None and not isinstance(end, dt.date):
+        errors["end_date"] = [_("Not a valid date.")]
+    if errors:
+        raise Invalid(fields=errors)
+    checked(check_dates, start, end)
+    tenant = db.session.scalar(select(core.Residency).where(
+        core.Residency.unit_id == unit.id, core.Residency.person_id == person_id,
+        core.Residency.kind == "tenant").limit(1))
+    if tenant is None:
+        raise Invalid(fields={"person_id": [_("This person is not a tenant of the unit.")]})
+    others = db.session.execute(select(TenantPayer.start_date, TenantPayer.end_date).where(
+        TenantPayer.unit_id == unit.id, TenantPayer.voided_at.is_(None))).all()
+    checked(check_no_overlap, start, end, others)
+    row = TenantPayer(area_id=community.area_id, community_id=community.id, unit_id=unit.id, person_id=person_id,
+                      start_date=start, end_date=end, lease_clause=lease_clause.strip()[:300])
+    db.session.add(row)
+    db.session.flush()
+    _audit(actor, "tenant_payer.set", "fees_tenant_payer", row.id, community)
+    return row
 
 
 def _payer_names(candidates) -> dict:

@@ -230,6 +230,27 @@ def readings(cid):
     return redirect(url_for("fees.community", cid=c.id))
 
 
+@bp.route("/c/<int:cid>/tenant-payers", methods=["POST"])
+@login_required
+def tenant_payer(cid):
+    """The lease makes a tenant pay the unit's fees for a span of dates."""
+    c = community_for(cid, "fees.run.manage")
+    f = request.form
+    unit = db.session.get(core.Unit, f.get("unit_id", type=int) or 0)
+    if unit is None or unit.community_id != c.id:
+        raise Invalid(fields={"unit_id": [_("No such unit in this community.")]})
+    try:
+        start = dt.date.fromisoformat(f.get("start_date", ""))
+        end = dt.date.fromisoformat(f["end_date"]) if f.get("end_date") else None
+    except ValueError:
+        raise Invalid(fields={"start_date": [_("Not a valid date.")]}) from None
+    svc.set_tenant_payer(current_user, c, unit, f.get("person_id", type=int) or 0, start, end,
+                         f.get("lease_clause", ""))
+    db.session.commit()
+    flash(_("The tenant pays from %(day)s.", day=start), "success")
+    return redirect(url_for("fees.community", cid=c.id))
+
+
 @bp.route("/c/<int:cid>/runs", methods=["POST"])
 @login_required
 def run_preview(cid):

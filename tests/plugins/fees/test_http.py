@@ -175,3 +175,23 @@ def test_charge_unposted_item_and_amounts(setup, db, app):
                                    source={"module": "t"}).startswith("ZD")
     db.session.flush()
     assert dt.date.today()
+
+
+def test_core_runs_with_the_plugin_disabled_and_its_data_kept(setup, make_app, make, db):
+    c, units, *_ = setup(n_units=1)
+    run = svc.preview_run(None, c, "2026-Q1")
+    svc.confirm_run(None, run, c)
+    manager = make.account("manager", c)
+    db.session.commit()
+    off = make_app({"DISABLED_PLUGINS": ["fees"]})
+    assert "fees" not in {i.name for i in off.extensions["jiayuan.plugins"]}
+    client = off.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(manager.id)
+    assert client.get("/").status_code == 200
+    assert client.get(f"/fees/c/{c.id}/").status_code == 404
+    with off.app_context():
+        from core import hook
+
+        assert hook().charge_requested(payer=None, payee=c, item_code="SVC", amount=Decimal(1), source={}) is None
+    assert db.session.scalar(select(func.count(Bill.id))) == 1

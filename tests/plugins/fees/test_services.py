@@ -332,3 +332,50 @@ def test_fee_change_needs_posting_and_decision(setup, db):
     svc.record_decision(change, True, "entered by hand")
     new = svc.apply_fee_change(None, change, c)
     assert new.rate == Decimal("2.8") and new.effective_from == change.takes_effect
+
+
+def test_tenant_pays_where_the_lease_says_so(setup, db, make):
+    c, units, owners, _item = setup(n_units=1)
+    tenant = make.resident(units[0], kind="tenant")
+    with pytest.raises(Invalid):
+        svc.set_tenant_payer(None, c, units[0], owners[0].id, dt.date(2026, 2, 1), None, "§5")  # not a tenant
+    with pytest.raises(Invalid):
+        svc.set_tenant_payer(None, c, units[0], tenant.id, dt.date(2026, 2, 1), None, " ")
+    svc.set_tenant_payer(None, c, units[0], tenant.id, dt.date(2026, 2, 1), dt.date(2026, 2, 28), "租赁合同第5条")
+    with pytest.raises(Invalid):
+        svc.set_tenant_payer(None, c, units[0], tenant.id, dt.date(2026, 2, 15), None, "again")
+    _run(c)
+    by_payer = {ln.payer_key: ln for ln in db.session.scalars(select(BillLine))}
+    assert by_payer[f"p:{tenant.id}"].amount == Decimal("301.25")
+    assert by_payer[f"p:{owners[0].id}"].amount == Decimal("602.50")
+    assert db.session.scalar(select(func.count(Bill.id))) == 2
+
+
+def test_vacancy_discount_and_fee_adjustments(setup, db, app, make):
+    from core import hookimpl
+    from core.settings.services import set_value
+
+    c = make.community()
+    vacant = make.unit(make.building(c), building_area=Decimal("100.00"))
+    make.owner(vacant, lives_there=False)
+    svc.create_item(None, c, {"code": "SVC", "name": "s", "kind": "service", "rate": "2.00",
+                              "effective_from": dt.date(2026, 1, 1)})
+    svc.publish_price_notice(None, c, dt.date(2026, 1, 1))
+    set_value(None, "fees.vacancy_discount_percent", "30", "community", c.id)
+
+    class Discount:
+        @hookimpl
+        def fee_adjustments(self, bill_line):
+            return [{"amount": Decimal("-10"), "reason": "elderly discount"}]
+
+    pm = app.extensions["jiayuan.pm"]
+    plugin = Discount()
+    pm.register(plugin)
+    try:
+        _run(c, "2026-01")
+    finally:
+        pm.unregister(plugin)
+    line = db.session.scalar(select(BillLine))
+    assert line.base_amount == Decimal("200.00")
+    assert line.adjustment == Decimal("-70.00") and line.amount == Decimal("130.00")
+    assert "elderly discount" in line.adjustment_reason
