@@ -22,6 +22,7 @@ from plugins.fees.models import (
     BillLine,
     Demand,
     Disclosure,
+    FeeChange,
     FeeItem,
     Payment,
     Reading,
@@ -400,6 +401,62 @@ def demand(cid, demand_id):
         raise NotFound()
     bills_ = db.session.scalars(select(Bill).where(Bill.id.in_(d.bill_ids)).order_by(Bill.due_date)).all()
     return render_template("fees/demand.html", c=c, d=d, bills=bills_, units=_units({d.unit_id}))
+
+
+@bp.route("/c/<int:cid>/changes", methods=["GET", "POST"])
+@login_required
+def changes(cid):
+    """Fee changes: propose (costing, posted at least 30 days ahead, the owners asked), see their state."""
+    c = community_for(cid, "fees.item.manage")
+    if request.method == "POST":
+        f = request.form
+        try:
+            day = dt.date.fromisoformat(f.get("takes_effect", ""))
+        except ValueError:
+            raise Invalid(fields={"takes_effect": [_("Not a valid date.")]}) from None
+        svc.propose_fee_change(current_user, c, item_code=f.get("item_code", ""), new_rate=f.get("new_rate"),
+                               takes_effect=day, costing=f.get("costing", ""))
+        db.session.commit()
+        flash(_("Fee change posted on the notice board."), "success")
+        return redirect(url_for("fees.changes", cid=c.id))
+    rows = db.session.scalars(select(FeeChange).where(FeeChange.community_id == c.id)
+                              .order_by(FeeChange.id.desc())).all()
+    return render_template("fees/changes.html", c=c, changes=rows,
+                           min_day=dt.date.today() + dt.timedelta(
+                               days=core.get_setting("fees.fee_change_notice_days", community=c)))
+
+
+def _change(c, change_id):
+    change = db.session.get(FeeChange, change_id)
+    if change is None or change.community_id != c.id:
+        raise NotFound()
+    return change
+
+
+@bp.route("/c/<int:cid>/changes/<int:change_id>/decision", methods=["POST"])
+@login_required
+def change_decision(cid, change_id):
+    """Enter the owners' decision by hand (when the owners' assembly plugin is absent)."""
+    c = community_for(cid, "fees.item.manage")
+    change = _change(c, change_id)
+    passed = request.form.get("passed")
+    if passed not in ("yes", "no"):
+        raise Invalid(fields={"passed": [_("Must be one of: %(choices)s.", choices="yes, no")]})
+    if not request.form.get("note", "").strip():
+        raise Invalid(fields={"note": [_("This field is required.")]})
+    svc.record_decision(change, passed == "yes", request.form["note"])
+    db.session.commit()
+    return redirect(url_for("fees.changes", cid=c.id))
+
+
+@bp.route("/c/<int:cid>/changes/<int:change_id>/apply", methods=["POST"])
+@login_required
+def change_apply(cid, change_id):
+    c = community_for(cid, "fees.item.manage")
+    svc.apply_fee_change(current_user, _change(c, change_id), c)
+    db.session.commit()
+    flash(_("The new rate is in force from its date; post the price notice again."), "success")
+    return redirect(url_for("fees.community", cid=c.id))
 
 
 # ---------------------------------------------------------------------------------------------

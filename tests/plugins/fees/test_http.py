@@ -195,3 +195,32 @@ def test_core_runs_with_the_plugin_disabled_and_its_data_kept(setup, make_app, m
 
         assert hook().charge_requested(payer=None, payee=c, item_code="SVC", amount=Decimal(1), source={}) is None
     assert db.session.scalar(select(func.count(Bill.id))) == 1
+
+
+def test_fee_change_pages(setup, client, login_as, db, make):
+    from plugins.fees.models import FeeChange
+
+    c, *_ = setup(n_units=1)
+    login_as("manager", c)
+    later = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    soon = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    assert client.get(f"/fees/c/{c.id}/changes").status_code == 200
+    base = {"item_code": "SVC", "new_rate": "2.80", "takes_effect": later, "costing": "人工成本上涨测算"}
+    assert client.post(f"/fees/c/{c.id}/changes", data={**base, "takes_effect": soon}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/changes", data={**base, "new_rate": "-1"}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/changes", data={**base, "takes_effect": "2026-02-30"}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/changes", data={**base, "costing": ""}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/changes", data=base).status_code == 302
+    change = db.session.scalar(select(FeeChange))
+    assert client.post(f"/fees/c/{c.id}/changes/{change.id}/apply").status_code == 409
+    assert client.post(f"/fees/c/{c.id}/changes/{change.id}/decision", data={"passed": "maybe",
+                                                                            "note": "x"}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/changes/{change.id}/decision",
+                       data={"passed": "yes", "note": "业主大会表决通过"}).status_code == 302
+    assert client.post(f"/fees/c/{c.id}/changes/{change.id}/apply").status_code == 302
+    assert db.session.scalar(select(func.count(FeeItem.id)).where(FeeItem.code == "SVC")) == 2
+    login_as("staff", c)
+    assert client.post(f"/fees/c/{c.id}/changes", data=base).status_code == 403
+    other = make.community()
+    login_as("manager", other)
+    assert client.post(f"/fees/c/{c.id}/changes/{change.id}/apply").status_code == 403

@@ -379,3 +379,26 @@ def test_vacancy_discount_and_fee_adjustments(setup, db, app, make):
     assert line.base_amount == Decimal("200.00")
     assert line.adjustment == Decimal("-70.00") and line.amount == Decimal("130.00")
     assert "elderly discount" in line.adjustment_reason
+
+
+def test_decision_recorded_hook_settles_a_fee_change(setup, db, app):
+    from core import hook, hookimpl
+
+    c, *_ = setup(n_units=1)
+
+    class Assembly:
+        @hookimpl
+        def decision_required(self, community, subject, decision_class):
+            return "AGENDA-7"
+
+    pm = app.extensions["jiayuan.pm"]
+    plugin = Assembly()
+    pm.register(plugin)
+    try:
+        change = svc.propose_fee_change(None, c, item_code="SVC", new_rate="2.8",
+                                        takes_effect=dt.date.today() + dt.timedelta(days=45), costing="测算")
+    finally:
+        pm.unregister(plugin)
+    assert change.decision_ref == "AGENDA-7"
+    hook().decision_recorded(decision={"community_id": c.id, "ref": "AGENDA-7", "passed": False})
+    assert change.decision_passed is False
