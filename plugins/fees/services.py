@@ -817,7 +817,17 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
             for key, pid, oid, spans in _by_payer(segs):
                 if (unit_id, item.id, key) in skip_keys:
                     continue
-                months, first, last = Fraction(0), None, None
+                if len(spans) == 1:  # the usual case: one payer for one stretch of days
+                    s, e = spans[0]
+                    s2 = s if s > item.start else item.start
+                    e2 = e if item.end is None or e < item.end else item.end
+                    months = months_cache.get((s2, e2))
+                    if months is None:
+                        months = months_cache[(s2, e2)] = billed_months(period, s2, e2)
+                    spans = ()
+                    first, last = s2, e2
+                else:
+                    months, first, last = Fraction(0), None, None
                 for s, e in spans:
                     s2 = s if s > item.start else item.start
                     e2 = e if item.end is None or e < item.end else item.end
