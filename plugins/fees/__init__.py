@@ -98,7 +98,13 @@ def jobs():
 
         return f"{send_reminders()} reminders"
 
-    return [Job("fees.reminders", 86400, remind, "Remind payers of overdue bills")]
+    def disclose(app):
+        from plugins.fees.services import yearly_disclosures
+
+        return f"{yearly_disclosures()} yearly disclosures published"
+
+    return [Job("fees.reminders", 86400, remind, "Remind payers of overdue bills"),
+            Job("fees.yearly_disclosure", 86400, disclose, "Publish last year's fee disclosure where missing")]
 
 
 @hookimpl

@@ -1434,8 +1434,33 @@ def send_reminders(on: dt.date | None = None) -> int:
         b.source = {**(b.source or {}), "reminded": on.isoformat()}
     _notify_payers([d[1] for d in due], _("Reminder: property fees overdue"),
                    _("You have overdue bills; see them in the portal."))
+    per_community: dict[int, int] = {}
+    for bill_id, _pid in due:
+        cid = by_id[bill_id].community_id
+        per_community[cid] = per_community.get(cid, 0) + 1
+    for cid, count in per_community.items():  # staff see the arrears list grow
+        core.notify_role("manager", _("%(n)s bills newly overdue", n=count),
+                         _("Payers were reminded; see the arrears list."), link=f"/fees/c/{cid}/arrears",
+                         community=communities[cid], module="fees")
     db.session.flush()
     return len(due)
+
+
+def yearly_disclosures(on: dt.date | None = None) -> int:
+    """Publish last year's disclosure for every community billed that year and not yet disclosed
+    (the yearly statement; managers may publish more often by hand)."""
+    from plugins.fees.models import Bill, Disclosure
+
+    year = (on or dt.date.today()).year - 1
+    billed = set(db.session.scalars(select(Bill.community_id).where(
+        Bill.period.like(f"{year}%"), Bill.kind == "periodic").distinct()))
+    done = set(db.session.scalars(select(Disclosure.community_id).where(Disclosure.year == year)))
+    todo = billed - done
+    if not todo:
+        return 0
+    for community in db.session.scalars(select(core.Community).where(core.Community.id.in_(todo))):
+        publish_disclosure(None, community, year)
+    return len(todo)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -359,6 +359,20 @@ def payment_new(cid):
     return redirect(url_for("fees.receipt", cid=c.id, payment_id=p.id))
 
 
+@bp.route("/c/<int:cid>/refund-credit", methods=["POST"])
+@login_required
+def refund_credit(cid):
+    """Refund a unit's prepayment credit (the months not yet served)."""
+    c = community_for(cid, "fees.bill.void")
+    unit = db.session.get(core.Unit, request.form.get("unit_id", type=int) or 0)
+    if unit is None or unit.community_id != c.id:
+        raise Invalid(fields={"unit_id": [_("No such unit in this community.")]})
+    total = svc.refund_credit(current_user, c, unit, request.form.get("reason", ""))
+    db.session.commit()
+    flash(_("Refunded %(amount)s yuan of prepayment.", amount=total), "success")
+    return redirect(url_for("fees.community", cid=c.id))
+
+
 @bp.route("/c/<int:cid>/payments/<int:payment_id>/receipt")
 @login_required
 def receipt(cid, payment_id):

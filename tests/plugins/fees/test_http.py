@@ -224,3 +224,22 @@ def test_fee_change_pages(setup, client, login_as, db, make):
     other = make.community()
     login_as("manager", other)
     assert client.post(f"/fees/c/{c.id}/changes/{change.id}/apply").status_code == 403
+
+
+def test_refund_of_prepayment_credit_page(setup, client, login_as, db, make):
+    c, units, *_ = setup(n_units=1)
+    run = svc.preview_run(None, c, "2026-01")
+    svc.confirm_run(None, run, c)
+    svc.record_payment(None, c, unit=units[0], amount="1000", method="cash")
+    login_as("staff", c)
+    assert client.post(f"/fees/c/{c.id}/refund-credit", data={"unit_id": units[0].id, "reason": "x"}).status_code == 403
+    login_as("manager", c)
+    other_unit = make.unit(make.building(make.community()))
+    assert client.post(f"/fees/c/{c.id}/refund-credit",
+                       data={"unit_id": other_unit.id, "reason": "x"}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/refund-credit", data={"unit_id": units[0].id, "reason": ""}).status_code == 422
+    assert client.post(f"/fees/c/{c.id}/refund-credit",
+                       data={"unit_id": units[0].id, "reason": "moved out"}).status_code == 302
+    assert svc.unit_credit(units[0].id) == 0
+    assert client.post(f"/fees/c/{c.id}/refund-credit",
+                       data={"unit_id": units[0].id, "reason": "again"}).status_code == 409

@@ -281,8 +281,13 @@ def test_arrears_demand_and_reminders(setup, db, make):
         svc.issue_demand(None, c, make.unit(make.building(c)))
     d = svc.issue_demand(None, c, units[0])
     assert d.amount == Decimal("301.25") and d.number.startswith("CG")
+    manager = make.account("manager", c)
     assert svc.send_reminders(on=dt.date(2030, 1, 1)) == 2
     assert svc.send_reminders(on=dt.date(2030, 1, 2)) == 0
+    from core.notifications.models import Notification
+
+    notes = db.session.scalars(select(Notification).where(Notification.account_id == manager.id)).all()
+    assert len(notes) == 1 and notes[0].link.endswith("/arrears")
 
 
 def test_late_fee_contract_needs_settings_and_reason(setup, db):
@@ -402,3 +407,13 @@ def test_decision_recorded_hook_settles_a_fee_change(setup, db, app):
     assert change.decision_ref == "AGENDA-7"
     hook().decision_recorded(decision={"community_id": c.id, "ref": "AGENDA-7", "passed": False})
     assert change.decision_passed is False
+
+
+def test_yearly_disclosure_job(setup, db):
+    from plugins.fees.models import Disclosure
+
+    c, *_ = setup(n_units=1)
+    _run(c, "2026-01")
+    assert svc.yearly_disclosures(on=dt.date(2027, 1, 5)) == 1
+    assert svc.yearly_disclosures(on=dt.date(2027, 1, 6)) == 0
+    assert db.session.scalar(select(Disclosure.year)) == 2026
