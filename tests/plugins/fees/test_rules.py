@@ -5,7 +5,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugins.fees import services as r
@@ -62,6 +62,7 @@ def test_area_line_shows_its_calculation():
     assert calc.text == "120.50 m² × 2.50 元/m²/月 × 3 月 = 903.75"
 
 
+@settings(deadline=None)
 @given(area=areas, rate=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("20"), places=2),
        day=st.integers(min_value=0, max_value=89))
 def test_area_line_equals_exact_product_rounded_once(area, rate, day):
@@ -75,6 +76,7 @@ def test_area_line_equals_exact_product_rounded_once(area, rate, day):
     assert 0 < months <= 3
 
 
+@settings(deadline=None)
 @given(total=money, weights=st.dictionaries(st.integers(1, 10_000), areas, min_size=1, max_size=60))
 def test_split_sums_exactly(total, weights):
     parts = r.split_largest_remainder(total, weights)
@@ -129,6 +131,7 @@ def test_overlapping_dates():
         r.check_dates(dec, jan)
 
 
+@settings(deadline=None)
 @given(a=st.integers(0, 400), la=st.integers(0, 100), b=st.integers(0, 400), lb=st.integers(0, 100))
 def test_overlap_is_symmetric_and_matches_days(a, la, b, lb):
     base = dt.date(2026, 1, 1)
@@ -152,6 +155,7 @@ def test_late_fee_cap():
     assert r.late_fee(Decimal("1000"), Decimal("0.0003"), 0) == 0
 
 
+@settings(deadline=None)
 @given(amount=money, dues=st.lists(money, max_size=8))
 def test_allocation_oldest_first(amount, dues):
     allocs, left = r.allocate_oldest_first(amount, list(enumerate(dues)))
