@@ -10,17 +10,17 @@ from core import ApiBlueprint, Invalid, NotFound, api_auth, current_account, db,
 from plugins.fees import services as svc
 from plugins.fees.models import Bill, BillingRun
 from plugins.fees.schemas import (
-    ArrearsSchema,
-    BillArgs,
-    BillSchema,
-    CallbackResultSchema,
-    CallbackSchema,
-    ItemInSchema,
-    ItemSchema,
-    PaymentInSchema,
-    PaymentSchema,
-    RunInSchema,
-    RunSchema,
+    FeeArrearsSchema,
+    FeeBillArgs,
+    FeeBillSchema,
+    FeeCallbackResultSchema,
+    FeeCallbackSchema,
+    FeeItemInSchema,
+    FeeItemSchema,
+    FeePaymentInSchema,
+    FeePaymentSchema,
+    FeeRunInSchema,
+    FeeRunSchema,
 )
 
 blp = ApiBlueprint("fees_api", __name__, description="Fees: items, price notices, billing runs, bills, payments")
@@ -35,7 +35,7 @@ def community_for(cid: int, permission: str):
 
 
 @blp.route("/communities/<int:cid>/items")
-@blp.response(200, ItemSchema(many=True))
+@blp.response(200, FeeItemSchema(many=True))
 @api_auth
 def items(cid):
     c = community_for(cid, "fees.bill.read")
@@ -43,8 +43,8 @@ def items(cid):
 
 
 @blp.route("/communities/<int:cid>/items", methods=["POST"])
-@blp.arguments(ItemInSchema)
-@blp.response(201, ItemSchema)
+@blp.arguments(FeeItemInSchema)
+@blp.response(201, FeeItemSchema)
 @api_auth
 def item_create(data, cid):
     c = community_for(cid, "fees.item.manage")
@@ -54,7 +54,7 @@ def item_create(data, cid):
 
 
 @blp.route("/communities/<int:cid>/price-notice", methods=["POST"])
-@blp.response(201, ItemSchema(many=True))
+@blp.response(201, FeeItemSchema(many=True))
 @api_auth
 def price_notice(cid):
     c = community_for(cid, "fees.item.manage")
@@ -64,8 +64,8 @@ def price_notice(cid):
 
 
 @blp.route("/communities/<int:cid>/runs", methods=["POST"])
-@blp.arguments(RunInSchema)
-@blp.response(201, RunSchema)
+@blp.arguments(FeeRunInSchema)
+@blp.response(201, FeeRunSchema)
 @api_auth
 def run_preview(data, cid):
     c = community_for(cid, "fees.run.manage")
@@ -75,7 +75,7 @@ def run_preview(data, cid):
 
 
 @blp.route("/communities/<int:cid>/runs/<int:run_id>/confirm", methods=["POST"])
-@blp.response(200, RunSchema)
+@blp.response(200, FeeRunSchema)
 @api_auth
 def run_confirm(cid, run_id):
     c = community_for(cid, "fees.run.manage")
@@ -88,8 +88,8 @@ def run_confirm(cid, run_id):
 
 
 @blp.route("/communities/<int:cid>/bills")
-@blp.arguments(BillArgs, location="query")
-@blp.response(200, page_schema(BillSchema))
+@blp.arguments(FeeBillArgs, location="query")
+@blp.response(200, page_schema(FeeBillSchema))
 @api_auth
 def bills(args, cid):
     c = community_for(cid, "fees.bill.read")
@@ -100,7 +100,7 @@ def bills(args, cid):
 
 
 @blp.route("/communities/<int:cid>/bills/<int:bill_id>")
-@blp.response(200, BillSchema)
+@blp.response(200, FeeBillSchema)
 @api_auth
 def bill(cid, bill_id):
     c = community_for(cid, "fees.bill.read")
@@ -111,8 +111,8 @@ def bill(cid, bill_id):
 
 
 @blp.route("/communities/<int:cid>/payments", methods=["POST"])
-@blp.arguments(PaymentInSchema)
-@blp.response(201, PaymentSchema)
+@blp.arguments(FeePaymentInSchema)
+@blp.response(201, FeePaymentSchema)
 @api_auth
 def payment(data, cid):
     c = community_for(cid, "fees.payment.record")
@@ -135,8 +135,8 @@ def payment(data, cid):
 
 
 @blp.route("/providers/<name>/callback", methods=["POST"])
-@blp.arguments(CallbackSchema)
-@blp.response(200, CallbackResultSchema)
+@blp.arguments(FeeCallbackSchema)
+@blp.response(200, FeeCallbackResultSchema)
 def provider_callback(data, name):
     """Callback of an online payment provider (the provider authenticates it in ``verify``)."""
     providers = {}
@@ -152,7 +152,7 @@ def provider_callback(data, name):
 
 
 @blp.route("/communities/<int:cid>/arrears")
-@blp.response(200, ArrearsSchema(many=True))
+@blp.response(200, FeeArrearsSchema(many=True))
 @api_auth
 def arrears(cid):
     c = community_for(cid, "fees.bill.read")

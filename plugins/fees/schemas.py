@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 
-class ItemInSchema(Schema):
+class FeeItemInSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     kind = fields.String(required=True)
@@ -25,7 +25,7 @@ class ItemInSchema(Schema):
     effective_to = fields.Date(load_default=None, allow_none=True)
 
 
-class ItemSchema(Schema):
+class FeeItemSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
@@ -37,12 +37,12 @@ class ItemSchema(Schema):
     effective_to = fields.Date(allow_none=True)
 
 
-class RunInSchema(Schema):
+class FeeRunInSchema(Schema):
     period = fields.String(required=True)
     due_date = fields.Date(load_default=None, allow_none=True)
 
 
-class RunSchema(Schema):
+class FeeRunSchema(Schema):
     id = fields.Integer()
     period = fields.String()
     status = fields.String()
@@ -52,7 +52,7 @@ class RunSchema(Schema):
     lines_created = fields.Integer()
 
 
-class LineSchema(Schema):
+class FeeLineSchema(Schema):
     item_id = fields.Integer()
     calculation = fields.String()
     base_amount = fields.String()
@@ -60,7 +60,7 @@ class LineSchema(Schema):
     amount = fields.String()
 
 
-class BillSchema(Schema):
+class FeeBillSchema(Schema):
     id = fields.Integer()
     number = fields.String()
     unit_id = fields.Integer(allow_none=True)
@@ -70,16 +70,16 @@ class BillSchema(Schema):
     paid = fields.String()
     status = fields.String()
     due_date = fields.Date()
-    lines = fields.List(fields.Nested(LineSchema))
+    lines = fields.List(fields.Nested(FeeLineSchema))
 
 
-class BillArgs(Schema):
+class FeeBillArgs(Schema):
     period = fields.String(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class PaymentInSchema(Schema):
+class FeePaymentInSchema(Schema):
     unit_id = fields.Integer(load_default=None, allow_none=True)
     bill_id = fields.Integer(load_default=None, allow_none=True)
     amount = fields.Raw(required=True)
@@ -88,7 +88,7 @@ class PaymentInSchema(Schema):
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
-class PaymentSchema(Schema):
+class FeePaymentSchema(Schema):
     id = fields.Integer()
     receipt_number = fields.String()
     amount = fields.String()
@@ -98,18 +98,18 @@ class PaymentSchema(Schema):
     reference = fields.String(allow_none=True)
 
 
-class CallbackSchema(Schema):
+class FeeCallbackSchema(Schema):
     reference = fields.String(required=True)
     amount = fields.Raw(required=True)
     status = fields.String(load_default="paid")
 
 
-class CallbackResultSchema(Schema):
-    payment = fields.Nested(PaymentSchema)
+class FeeCallbackResultSchema(Schema):
+    payment = fields.Nested(FeePaymentSchema)
     outcome = fields.String()
 
 
-class ArrearsSchema(Schema):
+class FeeArrearsSchema(Schema):
     unit_id = fields.Integer()
     payer_name = fields.String()
     amount = fields.String()
