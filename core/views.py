@@ -23,6 +23,8 @@ CORE_AREAS = [
     "places",
     "people",
     "imports",
+    "tickets",
+    "quality",
 ]
 
 CORE_NAV = [
