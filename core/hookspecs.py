@@ -286,3 +286,15 @@ def activity_recorded(scope, tags, day, count):
     :param day: the ``datetime.date``.
     :param count: how many people took part.
     """
+
+
+@hookspec
+def payment_providers():
+    """Payment providers the fees plugin can take money through (offline, WeChat Pay, Alipay...).
+
+    :return: a dict ``{"name": provider}``. Collected and merged. A provider has ``label`` (str),
+        ``online`` (bool), ``start(payment) -> dict`` (what the payer needs to pay, e.g. a
+        ``redirect`` URL; the payment is pending until its callback) and ``verify(request) ->
+        (reference, amount, status)`` (read and authenticate a callback; ``status`` is ``"paid"`` or a
+        failure word). The fees plugin ignores duplicated callbacks and records late ones.
+    """
