@@ -10,6 +10,8 @@ from core.app import create_app
 from core.audit.services import record as audit
 from core.auth.models import Account, Role, ScopeType
 from core.auth.permissions import can, person_unit_ids, require, visible_area_ids, visible_community_ids
+from core.auth.services import create_account
+from core.auth.services import grant as grant_role
 from core.database import Area as AreaColumn
 from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -31,8 +33,8 @@ __all__ = [
     "Account", "ApiBlueprint", "AppError", "Area", "AreaColumn", "Building", "Community", "Conflict",
     "Encrypted", "Forbidden", "Invalid", "Job", "Model", "Money", "NotFound", "Organisation", "Ownership",
     "PageArgs", "Person", "Residency", "Role", "ScopeType", "Setting", "UTCDateTime", "Unauthorized", "Unit",
-    "api_auth", "audit", "blind_index", "can", "collect", "create_app", "current_account", "db", "decrypt",
-    "encrypt", "get_setting", "hook", "hookimpl", "mask", "notify", "notify_role", "page_of", "page_schema",
+    "api_auth", "audit", "blind_index", "can", "collect", "create_account", "create_app", "current_account", "db", "decrypt",
+    "encrypt", "get_setting", "grant_role", "hook", "hookimpl", "mask", "notify", "notify_role", "page_of", "page_schema",
     "person_unit_ids", "publish_notice", "quantize", "register_api", "require", "utcnow",
     "visible_area_ids", "visible_community_ids", "withdraw_notice",
 ]

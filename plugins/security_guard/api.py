@@ -1,0 +1,297 @@
+"""API of the security_guard plugin under /api/v1/security_guard."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core import (
+    ApiBlueprint,
+    Forbidden,
+    NotFound,
+    PageArgs,
+    api_auth,
+    current_account,
+    db,
+    page_of,
+    page_schema,
+)
+from core import visible_community_ids as visible
+from plugins.security_guard import models as m
+from plugins.security_guard import schemas as s
+from plugins.security_guard import services
+
+blp = ApiBlueprint("security_guard_api", __name__, url_prefix="/api/v1/security_guard",
+                   description="Guards: selection, training, assessment, patrols, gate log")
+
+
+def _get(model, obj_id):
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+# -- selection -------------------------------------------------------------------------------
+
+
+@blp.route("/candidates", methods=["GET"])
+@api_auth
+@blp.arguments(s.CandidateListArgs, location="query")
+@blp.response(200, page_schema(s.CandidateSchema))
+def list_candidates(args):
+    """Candidates in the communities you may see, newest first."""
+    ids = visible(current_account(), "security_guard.candidates.read")
+    stmt = select(m.Candidate).order_by(m.Candidate.id.desc())
+    if ids is not None:
+        stmt = stmt.where(m.Candidate.community_id.in_(ids))
+    if args.get("status"):
+        stmt = stmt.where(m.Candidate.status == args["status"])
+    if args.get("community_id"):
+        stmt = stmt.where(m.Candidate.community_id == args["community_id"])
+    return page_of(stmt, args)
+
+
+@blp.route("/candidates", methods=["POST"])
+@api_auth
+@blp.arguments(s.CandidateInSchema)
+@blp.response(201, s.CandidateSchema)
+def create_candidate(args):
+    """Enter an application; the eligibility check runs at once and is returned criterion by criterion."""
+    candidate = services.create_candidate(current_account(), args)
+    db.session.commit()
+    return candidate
+
+
+@blp.route("/candidates/<int:candidate_id>", methods=["GET"])
+@api_auth
+@blp.response(200, s.CandidateSchema)
+def get_candidate(candidate_id):
+    return services.get_candidate(current_account(), candidate_id)
+
+
+@blp.route("/candidates/<int:candidate_id>/interviews", methods=["POST"])
+@api_auth
+@blp.arguments(s.InterviewInSchema)
+@blp.response(201, s.InterviewSchema)
+def interview(args, candidate_id):
+    """Score a screened candidate (one score per interviewer; scoring again replaces yours)."""
+    candidate = services.get_candidate(current_account(), candidate_id, "security_guard.interview")
+    row = services.add_interview(current_account(), candidate, args["score"], args["comment"])
+    db.session.commit()
+    return row
+
+
+@blp.route("/candidates/<int:candidate_id>/moves", methods=["POST"])
+@api_auth
+@blp.arguments(s.MoveInSchema)
+@blp.response(200, s.MoveResultSchema)
+def move(args, candidate_id):
+    """Move a candidate along the pipeline; accepting creates the guard's account (password shown once)."""
+    candidate = services.get_candidate(current_account(), candidate_id, "security_guard.candidates.write")
+    result = services.move_candidate(current_account(), candidate, args["to"], args["reason"], args["username"])
+    db.session.commit()
+    return result
+
+
+# -- training --------------------------------------------------------------------------------
+
+
+@blp.route("/courses", methods=["POST"])
+@api_auth
+@blp.arguments(s.CourseInSchema)
+@blp.response(201, s.CourseSchema)
+def create_course(args):
+    course = services.create_course(current_account(), args["title"], args["kind"], args["hours"])
+    db.session.commit()
+    return course
+
+
+@blp.route("/plans", methods=["POST"])
+@api_auth
+@blp.arguments(s.PlanInSchema)
+@blp.response(201, s.PlanSchema)
+def create_plan(args):
+    plan = services.create_plan(current_account(), args["name"], args["role"], args["target_hours"])
+    db.session.commit()
+    return plan
+
+
+@blp.route("/sessions", methods=["POST"])
+@api_auth
+@blp.arguments(s.SessionInSchema)
+@blp.response(201, s.SessionSchema)
+def create_session(args):
+    """Schedule a session; refused (409 ``daily_cap``) when a trainee would pass 6 theory / 3 practice hours."""
+    session = services.schedule_session(current_account(), **args)
+    db.session.commit()
+    return session
+
+
+@blp.route("/sessions/<int:session_id>/attendance", methods=["POST"])
+@api_auth
+@blp.arguments(s.AttendanceInSchema)
+@blp.response(200, s.SessionSchema)
+def attendance(args, session_id):
+    session = _get(m.TrainingSession, session_id)
+    services.record_attendance(current_account(), session, args["present"])
+    db.session.commit()
+    return session
+
+
+@blp.route("/progress/<int:account_id>", methods=["GET"])
+@api_auth
+@blp.response(200, s.ProgressSchema)
+def progress(account_id):
+    """A trainee's attended hours against the plan (the trainee, or a holder of training.read)."""
+    me = current_account()
+    guard = db.session.scalar(select(m.Guard).where(m.Guard.account_id == account_id))
+    if me.id != account_id:
+        ids = visible(me, "security_guard.training.read")
+        if guard is None or (ids is not None and guard.community_id not in ids):
+            raise Forbidden()
+    return {"account_id": account_id, **services.progress_of([account_id])[account_id]}
+
+
+# -- assessment ------------------------------------------------------------------------------
+
+
+@blp.route("/questions", methods=["POST"])
+@api_auth
+@blp.arguments(s.QuestionInSchema)
+@blp.response(201, s.QuestionSchema)
+def create_question(args):
+    q = services.create_question(current_account(), args["kind"], args["text"], args["options"], args["correct"],
+                                 args["points"])
+    db.session.commit()
+    return q
+
+
+@blp.route("/exams", methods=["POST"])
+@api_auth
+@blp.arguments(s.ExamInSchema)
+@blp.response(201, s.ExamSchema)
+def create_exam(args):
+    exam = services.create_exam(current_account(), args["title"], args["question_ids"], args["level"],
+                                args["duration_minutes"], args["pass_mark"])
+    db.session.commit()
+    return exam
+
+
+@blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@api_auth
+@blp.response(201, s.AttemptSchema)
+def start_attempt(exam_id):
+    """Start (or resume) your attempt; the clock runs from now for the exam's duration."""
+    attempt = services.start_attempt(current_account(), exam_id)
+    db.session.commit()
+    return attempt
+
+
+@blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@api_auth
+@blp.arguments(s.SubmitInSchema)
+@blp.response(200, s.AttemptSchema)
+def submit(args, attempt_id):
+    """Submit answers by question id; after the deadline the submission is refused (409 ``time_over``)."""
+    attempt = _get(m.Attempt, attempt_id)
+    services.submit_attempt(current_account(), attempt, args["answers"])
+    db.session.commit()
+    return attempt
+
+
+@blp.route("/attempts/<int:attempt_id>/practical", methods=["POST"])
+@api_auth
+@blp.arguments(s.PracticalInSchema)
+@blp.response(200, s.AttemptSchema)
+def practical(args, attempt_id):
+    """An examiner scores the practical items of an attempt."""
+    attempt = _get(m.Attempt, attempt_id)
+    services.score_practical(current_account(), attempt, args["scores"])
+    db.session.commit()
+    return attempt
+
+
+@blp.route("/certificates/<string:number>", methods=["GET"])
+@api_auth
+@blp.response(200, s.CertificateSchema)
+def certificate(number):
+    return services.verify_certificate(number)
+
+
+# -- duty ------------------------------------------------------------------------------------
+
+
+@blp.route("/routes", methods=["POST"])
+@api_auth
+@blp.arguments(s.RouteInSchema)
+@blp.response(201, s.RouteSchema)
+def create_route(args):
+    route = services.create_route(current_account(), args["community_id"], args["name"], args["checkpoints"])
+    db.session.commit()
+    return route
+
+
+@blp.route("/rounds", methods=["POST"])
+@api_auth
+@blp.arguments(s.RoundInSchema)
+@blp.response(201, s.RoundSchema)
+def start_round(args):
+    rnd = services.start_round(current_account(), args["route_id"])
+    db.session.commit()
+    return rnd
+
+
+@blp.route("/rounds/<int:round_id>/checkins", methods=["POST"])
+@api_auth
+@blp.arguments(s.CheckInInSchema)
+@blp.response(201, s.RoundSchema)
+def checkin(args, round_id):
+    rnd = _get(m.PatrolRound, round_id)
+    services.check_in(current_account(), rnd, args["checkpoint_id"])
+    db.session.commit()
+    return rnd
+
+
+@blp.route("/rounds/<int:round_id>/finish", methods=["POST"])
+@api_auth
+@blp.response(200, s.RoundSchema)
+def finish(round_id):
+    """Finish a round: checkpoints without a check-in are listed in ``missed``."""
+    rnd = _get(m.PatrolRound, round_id)
+    services.finish_round(current_account(), rnd)
+    db.session.commit()
+    return rnd
+
+
+@blp.route("/incidents", methods=["POST"])
+@api_auth
+@blp.arguments(s.IncidentInSchema)
+@blp.response(201, s.IncidentSchema)
+def incident(args):
+    """Report an incident; a service ticket is opened too when the core offers tickets."""
+    row = services.report_incident(current_account(), args["community_id"], args["description"], args["open_ticket"])
+    db.session.commit()
+    return row
+
+
+@blp.route("/visits", methods=["POST"])
+@api_auth
+@blp.arguments(s.VisitInSchema)
+@blp.response(201, s.VisitSchema)
+def visit(args):
+    """Log a visitor or a vehicle coming in at the gate."""
+    row = services.log_visit(current_account(), **args)
+    db.session.commit()
+    return row
+
+
+@blp.route("/visits/<int:visit_id>/out", methods=["POST"])
+@api_auth
+@blp.response(200, s.VisitSchema)
+def visit_out(visit_id):
+    row = services.log_exit(current_account(), _get(m.Visit, visit_id))
+    db.session.commit()
+    return row
+
+
+__all__ = ["blp", "PageArgs"]
