@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from plugins.security_guard.services import EDUCATION_LABELS, VERIFY_METHODS
+
+
+def _choices(pairs):
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CandidateForm(FlaskForm):
@@ -16,7 +21,7 @@ class CandidateForm(FlaskForm):
     birth_date = DateField(_l("Date of birth"), validators=[DataRequired()])
     nationality = StringField(_l("Citizenship (ISO code)"), default="CHN", validators=[DataRequired(), Length(3, 3)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
-    education = SelectField(_l("Education"), choices=list(EDUCATION_LABELS.items()), default="junior_high")
+    education = SelectField(_l("Education"), choices=_choices(EDUCATION_LABELS.items()), default="junior_high")
     health_certificate_no = StringField(_l("Health certificate number"), validators=[Optional(), Length(max=40)])
     health_certificate_valid_until = DateField(_l("Health certificate valid until"), validators=[Optional()])
     exam_score = IntegerField(_l("Guard exam score (0–100)"), validators=[Optional(), NumberRange(0, 100)])
@@ -26,19 +31,19 @@ class CandidateForm(FlaskForm):
     certificate_verified_on = DateField(_l("Certificate verified on"), validators=[Optional()])
     certificate_verify_method = SelectField(
         _l("How it was verified"), validators=[Optional()],
-        choices=[("", "—")] + [(k, v) for k, v in zip(VERIFY_METHODS, (
+        choices=_choices([("", "—"), *zip(VERIFY_METHODS, (
             _l("Public-security online query"), _l("Phone call to the issuing police office"),
-            _l("Original certificate seen")), strict=True)])
+            _l("Original certificate seen")), strict=True)]))
     vetting_outcome = SelectField(_l("Police vetting outcome (first certificate)"), validators=[Optional()],
-                                  choices=[("", "—"), ("pending", _l("Pending")), ("passed", _l("Passed")),
-                                           ("refused", _l("Refused"))])
+                                  choices=_choices([("", "—"), ("pending", _l("Pending")),
+                                                    ("passed", _l("Passed")), ("refused", _l("Refused"))]))
     revocations = StringField(_l("Earlier certificate revocations known to the company (dates, comma-separated)"),
                               validators=[Optional(), Length(max=200)])
 
 
 class MoveForm(FlaskForm):
-    to = SelectField(_l("Move to"), choices=[("screened", _l("Screened")), ("interviewed", _l("Interviewed")),
-                                             ("accepted", _l("Accepted")), ("rejected", _l("Rejected"))])
+    to = SelectField(_l("Move to"), choices=_choices([("screened", _l("Screened")), ("interviewed", _l("Interviewed")),
+                                                      ("accepted", _l("Accepted")), ("rejected", _l("Rejected"))]))
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     username = StringField(_l("Username of the new guard account"), validators=[Optional(), Length(3, 60)])
 

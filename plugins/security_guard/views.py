@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from core import AppError, Community, Forbidden, NotFound, Unit, can, db, person_unit_ids, require, utcnow
 from core import visible_community_ids as visible
@@ -66,7 +67,7 @@ def candidate_new():
     if not communities:
         raise Forbidden()
     form = CandidateForm()
-    form.community_id.choices = [(c.id, c.name) for c in communities]
+    form.community_id.choices = [SelectChoice(c.id, c.name) for c in communities]
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
         data["exam_score"] = form.exam_score.data
@@ -259,7 +260,7 @@ def visitors():
         raise Forbidden()
     units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.id))
     form = VisitorForm()
-    form.unit_id.choices = [(u.id, f"{u.building.name}-{u.number}") for u in units]
+    form.unit_id.choices = [SelectChoice(u.id, f"{u.building.name}-{u.number}") for u in units]
     if form.validate_on_submit():
         try:
             services.preregister_visit(person, form.unit_id.data, form.visitor_name.data, form.expected_on.data,
