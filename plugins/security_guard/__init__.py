@@ -56,6 +56,8 @@ def nav_items(user):
          "permission": "security_guard.candidates.read"},
         {"label": _l("Training"), "endpoint": "security_guard.training", "order": 41,
          "permission": "security_guard.training.read"},
+        {"label": _l("Guard dashboard"), "endpoint": "security_guard.dashboard", "order": 43,
+         "permission": "security_guard.dashboard"},
         {"label": _l("My exams"), "endpoint": "security_guard.my_exams", "order": 42,
          "permission": "security_guard.exams.take"},
     ]

@@ -218,6 +218,7 @@ class PatrolRound(Model):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     missed: Mapped[list | None] = mapped_column(JSON)  # checkpoint ids not checked in, set at finish
+    missed_count: Mapped[int | None] = mapped_column(Integer)
     checkins: Mapped[list[CheckIn]] = relationship(order_by="CheckIn.at")
 
 
@@ -245,13 +246,14 @@ class Incident(Model):
 
 
 class Rating(Model):
-    """An owner's rating of guard service, taken from rated tickets of the guard-service category."""
+    """An owner's rating of guard service (1–5): from a rated guard-service ticket, or a short survey."""
 
     __tablename__ = P + "ratings"
 
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    ticket_id: Mapped[int] = mapped_column(Integer, unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, unique=True)  # None: a survey answer
+    source: Mapped[str] = mapped_column(String(10), default="ticket")  # ticket | survey
     score: Mapped[int] = mapped_column(Integer)
 
 

@@ -872,6 +872,7 @@ def finish_round(guard, rnd: m.PatrolRound, now: dt.datetime | None = None) -> m
     ids = list(core.db.session.scalars(select(m.Checkpoint.id).where(m.Checkpoint.route_id == rnd.route_id)
                                        .order_by(m.Checkpoint.position)))
     rnd.missed = missed_checkpoints(ids, {c.checkpoint_id for c in rnd.checkins})
+    rnd.missed_count = len(rnd.missed)
     rnd.finished_at = now or utcnow()
     core.db.session.flush()
     return rnd
@@ -962,3 +963,93 @@ def preregister_visit(person, unit_id: int, visitor_name: str, expected_on: dt.d
     core.db.session.add(visit)
     core.db.session.flush()
     return visit
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard: every figure per community, one grouped query each
+# ---------------------------------------------------------------------------------------------
+
+DASHBOARD_KEYS = ("applied", "screened", "interviewed", "accepted", "rejected", "guards", "trained", "graded",
+                  "passed", "due", "rounds", "rounds_complete", "ratings", "rating_sum",
+                  "level_5", "level_4", "level_3", "level_2", "level_1")
+
+
+def dashboard(community_ids, on: dt.date | None = None) -> dict[int, dict]:
+    """Figures per community id: funnel, training completion, pass rate, levels, re-assessments due,
+    patrol compliance and owners' ratings. ``community_ids`` None means every community."""
+    on = on or dt.date.today()
+    out: dict[int, dict] = {}
+
+    def row(cid):
+        return out.setdefault(cid, dict.fromkeys(DASHBOARD_KEYS, 0))
+
+    def scoped(stmt, column):
+        return stmt if community_ids is None else stmt.where(column.in_(community_ids))
+
+    session = core.db.session
+    for cid, status, n in session.execute(scoped(
+            select(m.Candidate.community_id, m.Candidate.status, func.count())
+            .group_by(m.Candidate.community_id, m.Candidate.status), m.Candidate.community_id)):
+        row(cid)[status] = n
+    for cid, level, n in session.execute(scoped(
+            select(m.Guard.community_id, m.Guard.level, func.count())
+            .group_by(m.Guard.community_id, m.Guard.level), m.Guard.community_id)):
+        row(cid)[f"level_{level}"] = n
+        row(cid)["guards"] += n
+    attended = (select(m.Attendance.account_id.label("account_id"), func.sum(m.Attendance.hours).label("hours"))
+                .where(m.Attendance.present.is_(True)).group_by(m.Attendance.account_id).subquery())
+    target = func.coalesce(m.Plan.target_hours, training_rules().entry_plan_hours)
+    for cid, n in session.execute(scoped(
+            select(m.Guard.community_id, func.count())
+            .join(attended, attended.c.account_id == m.Guard.account_id)
+            .outerjoin(m.Plan, m.Plan.id == m.Guard.plan_id)
+            .where(attended.c.hours >= target).group_by(m.Guard.community_id), m.Guard.community_id)):
+        row(cid)["trained"] = n
+    for cid, graded, ok in session.execute(scoped(
+            select(m.Attempt.community_id, func.count(), func.count().filter(m.Attempt.passed.is_(True)))
+            .where(m.Attempt.passed.is_not(None)).group_by(m.Attempt.community_id), m.Attempt.community_id)):
+        row(cid)["graded"], row(cid)["passed"] = graded, ok
+    rules = assessment_rules()
+    cutoff = dt.datetime.combine(add_months(on, -rules.reassessment_months), dt.time(16), tzinfo=dt.UTC)
+    recent = (select(m.Attempt.account_id).where(m.Attempt.passed.is_(True), m.Attempt.submitted_at >= cutoff)
+              .distinct().subquery())
+    for cid, n in session.execute(scoped(
+            select(m.Guard.community_id, func.count())
+            .outerjoin(recent, recent.c.account_id == m.Guard.account_id)
+            .where(recent.c.account_id.is_(None)).group_by(m.Guard.community_id), m.Guard.community_id)):
+        row(cid)["due"] = n
+    for cid, n, complete in session.execute(scoped(
+            select(m.PatrolRound.community_id, func.count(), func.count().filter(m.PatrolRound.missed_count == 0))
+            .where(m.PatrolRound.finished_at.is_not(None)).group_by(m.PatrolRound.community_id),
+            m.PatrolRound.community_id)):
+        row(cid)["rounds"], row(cid)["rounds_complete"] = n, complete
+    for cid, n, total in session.execute(scoped(
+            select(m.Rating.community_id, func.count(), func.sum(m.Rating.score)).group_by(m.Rating.community_id),
+            m.Rating.community_id)):
+        row(cid)["ratings"], row(cid)["rating_sum"] = n, int(total or 0)
+    return out
+
+
+def ratio(part: int, whole: int) -> Decimal | None:
+    return None if not whole else (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def export_dashboard(figures: dict[int, dict], names: dict[int, str]) -> bytes:
+    """The dashboard as an Excel workbook (one row per community)."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "guards"
+    ws.append(["community", *DASHBOARD_KEYS, "pass_rate_%", "patrol_compliance_%", "average_rating"])
+    for cid in sorted(figures, key=lambda c: names.get(c, "")):
+        f = figures[cid]
+        avg = None if not f["ratings"] else round(f["rating_sum"] / f["ratings"], 2)
+        pr, pc = ratio(f["passed"], f["graded"]), ratio(f["rounds_complete"], f["rounds"])
+        ws.append([names.get(cid, str(cid)), *(f[k] for k in DASHBOARD_KEYS),
+                   None if pr is None else float(pr), None if pc is None else float(pc), avg])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

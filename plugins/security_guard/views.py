@@ -276,3 +276,37 @@ def visitors():
                               .order_by(m.Visit.id.desc()).limit(20)).all()
     status = 422 if request.method == "POST" else 200
     return render_template("security_guard/visitors.html", form=form, visits=mine), status
+
+
+# -- dashboard -------------------------------------------------------------------------------
+
+
+def _dashboard_data():
+    ids = visible(current_user, "security_guard.dashboard")
+    if ids is not None and not ids:
+        raise Forbidden()
+    figures = services.dashboard(ids)
+    stmt = select(Community.id, Community.name)
+    if ids is not None:
+        stmt = stmt.where(Community.id.in_(ids))
+    names = dict(db.session.execute(stmt).all())
+    for cid in names:
+        figures.setdefault(cid, dict.fromkeys(services.DASHBOARD_KEYS, 0))
+    return figures, names
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    figures, names = _dashboard_data()
+    return render_template("security_guard/dashboard.html", figures=figures, names=names, ratio=services.ratio,
+                           level_names=services.LEVEL_NAMES, statuses=services.STATUS_LABELS)
+
+
+@bp.route("/dashboard.xlsx")
+@login_required
+def dashboard_export():
+    figures, names = _dashboard_data()
+    body = services.export_dashboard(figures, names)
+    return body, 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       "Content-Disposition": "attachment; filename=guards-dashboard.xlsx"}
