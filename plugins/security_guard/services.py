@@ -998,7 +998,7 @@ def dashboard(community_ids, on: dt.date | None = None) -> dict[int, dict]:
         row(cid)["guards"] += n
     attended = (select(m.Attendance.account_id.label("account_id"), func.sum(m.Attendance.hours).label("hours"))
                 .where(m.Attendance.present.is_(True)).group_by(m.Attendance.account_id).subquery())
-    target = func.coalesce(m.Plan.target_hours, training_rules().entry_plan_hours)
+    target = func.coalesce(m.Plan.target_hours, get_setting(S + "entry_plan_hours"))
     for cid, n in session.execute(scoped(
             select(m.Guard.community_id, func.count())
             .join(attended, attended.c.account_id == m.Guard.account_id)
@@ -1009,8 +1009,9 @@ def dashboard(community_ids, on: dt.date | None = None) -> dict[int, dict]:
             select(m.Attempt.community_id, func.count(), func.count().filter(m.Attempt.passed.is_(True)))
             .where(m.Attempt.passed.is_not(None)).group_by(m.Attempt.community_id), m.Attempt.community_id)):
         row(cid)["graded"], row(cid)["passed"] = graded, ok
-    rules = assessment_rules()
-    cutoff = dt.datetime.combine(add_months(on, -rules.reassessment_months), dt.time(16), tzinfo=dt.UTC)
+    # due: no pass since the start of the day after (on − interval), Asia/Shanghai midnight = 16:00 UTC
+    months = get_setting(S + "reassessment_months")
+    cutoff = dt.datetime.combine(add_months(on, -months), dt.time(16), tzinfo=dt.UTC)
     recent = (select(m.Attempt.account_id).where(m.Attempt.passed.is_(True), m.Attempt.submitted_at >= cutoff)
               .distinct().subquery())
     for cid, n in session.execute(scoped(
