@@ -17,7 +17,7 @@ def _form(community, **kw):
 
 def test_the_form_says_why_no_records_are_asked(client, place, login_as):
     login_as("manager", place[0])
-    html = client.get("/security_guard/candidates/new").get_data(as_text=True)
+    html = client.get("/security_guard/candidates/new?lang=en").get_data(as_text=True)
     assert "why-no-records" in html and "§17" in html and "§136" in html
     assert "criminal_record" not in html and "fingerprint" not in html.replace("fingerprints: the police", "")
 

@@ -43,9 +43,9 @@ def test_missing_guard_exam_fails_screening_with_the_reason(client, db, place, m
 def test_a_criminal_record_field_is_refused_and_nothing_is_written(client, db, place, manager, api_headers):
     for field in ("criminal_record", "fingerprints"):
         resp = client.post(f"{API}/candidates", json=candidate_payload(place[0], **{field: "x"}),
-                           headers=api_headers(manager))
+                           headers={**api_headers(manager), "Accept-Language": "en"})
         err = assert_envelope(resp, 422, "invalid")
-        assert "police" in str(err["fields"])
+        assert "the police vet them" in err["fields"][field][0]
     assert db.session.scalar(select(func.count()).select_from(m.Candidate)) == 0
     assert db.session.scalar(select(func.count()).select_from(Person)) == 0
 
