@@ -35,6 +35,7 @@ def permissions():
                                         "roles": _MANAGERS},
         "security_guard.exams.take": {"label": _l("Take exams"), "roles": ["guard", "staff"]},
         "security_guard.duty.manage": {"label": _l("Manage posts and patrol routes"), "roles": _MANAGERS},
+        "security_guard.discipline.manage": {"label": _l("Record discipline and sanctions"), "roles": _MANAGERS},
         "security_guard.patrol.log": {"label": _l("Log patrols and incidents"), "roles": ["guard"]},
         "security_guard.gate.log": {"label": _l("Keep the gate log"), "roles": ["guard", *_MANAGERS]},
         "security_guard.dashboard": {"label": _l("Guard dashboard"),

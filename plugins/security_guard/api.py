@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from core import (
@@ -292,6 +294,97 @@ def visit_out(visit_id):
     row = services.log_exit(current_account(), _get(m.Visit, visit_id))
     db.session.commit()
     return row
+
+
+@blp.route("/posts", methods=["POST"])
+@api_auth
+@blp.arguments(s.PostInSchema)
+@blp.response(201, s.PostSchema)
+def create_post(args):
+    post = services.create_post(current_account(), args["community_id"], args["name"])
+    db.session.commit()
+    return post
+
+
+@blp.route("/shifts", methods=["POST"])
+@api_auth
+@blp.arguments(s.ShiftInSchema)
+@blp.response(201, s.ShiftSchema)
+def create_shift(args):
+    """Put a guard of the community on a post (409 ``shift_overlap`` when the guard is busy)."""
+    shift = services.assign_shift(current_account(), **args)
+    db.session.commit()
+    return shift
+
+
+@blp.route("/shifts", methods=["GET"])
+@api_auth
+@blp.arguments(s.ShiftListArgs, location="query")
+@blp.response(200, page_schema(s.ShiftSchema))
+def list_shifts(args):
+    """The roster (排班) of a community, optionally of one day (Asia/Shanghai)."""
+    ids = visible(current_account(), "security_guard.gate.log")
+    if ids is not None and args["community_id"] not in ids:
+        raise Forbidden()
+    stmt = select(m.Shift).where(m.Shift.community_id == args["community_id"]).order_by(m.Shift.starts_at)
+    if args.get("day"):
+        start = dt.datetime.combine(args["day"], dt.time(), tzinfo=services.SHANGHAI)
+        stmt = stmt.where(m.Shift.starts_at < start + dt.timedelta(days=1), m.Shift.ends_at > start)
+    return page_of(stmt, args)
+
+
+@blp.route("/fellowship", methods=["POST"])
+@api_auth
+@blp.arguments(s.FellowshipInSchema)
+@blp.response(201, s.FellowshipSchema)
+def fellowship(args):
+    """Record a guard–owner activity; participation is reported through ``activity_recorded``."""
+    row = services.record_fellowship(current_account(), **args)
+    db.session.commit()
+    return row
+
+
+@blp.route("/commendations", methods=["POST"])
+@api_auth
+@blp.arguments(s.CommendationInSchema)
+@blp.response(201, s.CommendationSchema)
+def propose(args):
+    """An owner or resident proposes a commendation for a guard of their community."""
+    row = services.propose_commendation(current_account(), args["guard_id"], args["deed"])
+    db.session.commit()
+    return row
+
+
+@blp.route("/commendations/<int:commendation_id>/decision", methods=["POST"])
+@api_auth
+@blp.arguments(s.CommendationDecisionSchema)
+@blp.response(200, s.CommendationSchema)
+def decide(args, commendation_id):
+    row = services.decide_commendation(current_account(), _get(m.Commendation, commendation_id),
+                                       args["decision"], args["note"])
+    db.session.commit()
+    return row
+
+
+@blp.route("/discipline", methods=["POST"])
+@api_auth
+@blp.arguments(s.DisciplineInSchema)
+@blp.response(201, s.DisciplineSchema)
+def discipline(args):
+    """Record a breach of the prohibited acts (保安服务管理条例 §30) or company rules, with its sanction."""
+    row = services.record_discipline(current_account(), **args)
+    db.session.commit()
+    return row
+
+
+@blp.route("/guards/<int:account_id>/promotion", methods=["POST"])
+@api_auth
+@blp.response(200, s.GuardSchema)
+def promotion(account_id):
+    """Move a guard up one skill level; 409 ``promotion_refused`` lists what is still missing."""
+    guard = services.promote(current_account(), account_id)
+    db.session.commit()
+    return guard
 
 
 __all__ = ["blp", "PageArgs"]

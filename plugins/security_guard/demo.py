@@ -163,6 +163,27 @@ def _community(session, rng, community, courses, plan, exam, password_hash, trai
                            "missed_count": len(missed)})
         session.execute(insert(m.PatrolRound), rounds)
 
+    # posts and a week of 12-hour shifts, fellowship, commendations, a discipline record
+    posts = [m.Post(area_id=community.area_id, community_id=community.id, name=n) for n in ("东门岗", "南门岗", "监控室")]
+    session.add_all(posts)
+    session.flush()
+    shifts = []
+    for d in range(7):
+        for half in (0, 1):
+            starts = dt.datetime.combine(today + dt.timedelta(days=d), dt.time(8 + 12 * half), tzinfo=SHANGHAI)
+            for j, post in enumerate(posts):
+                shifts.append({"area_id": community.area_id, "community_id": community.id, "post_id": post.id,
+                               "guard_id": account_ids[(d * 6 + half * 3 + j) % len(account_ids)],
+                               "starts_at": starts, "ends_at": starts + dt.timedelta(hours=12)})
+    session.execute(insert(m.Shift), shifts)
+    session.add_all([m.FellowshipEvent(area_id=community.area_id, community_id=community.id, title=t, day=d, participants=p)
+                     for t, d, p in (("中秋保安业主联谊会", dt.date(2026, 9, 25), 86), ("重阳节敬老活动", dt.date(2026, 10, 18), 42))])
+    session.add_all([m.Commendation(area_id=community.area_id, community_id=community.id, guard_id=rng.choice(account_ids),
+                                    deed=deed, status=status)
+                     for deed, status in (("拾金不昧，归还业主钱包", "awarded"), ("暴雨夜帮助业主转移车辆", "proposed"))])
+    session.add(m.Discipline(area_id=community.area_id, community_id=community.id, guard_id=account_ids[-1],
+                             act="company_rules", sanction="warning", on=today - dt.timedelta(days=20), note="脱岗十分钟"))
+
     session.execute(insert(m.Rating), [{"area_id": community.area_id, "community_id": community.id, "ticket_id": None,
                                         "source": "survey", "score": rng.choice([3, 4, 4, 5, 5, 5])}
                                        for _ in range(60)])

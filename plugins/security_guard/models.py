@@ -283,10 +283,15 @@ class Commendation(Model):
     proposed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     deed: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="proposed")  # proposed, awarded, declined
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Discipline(Model):
+    """A breach of the prohibited acts (保安服务管理条例 §30) or of company rules, with its sanction."""
+
     __tablename__ = P + "discipline"
+    __audit_restricted_to__ = "security_guard.discipline.manage"
 
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -295,3 +300,39 @@ class Discipline(Model):
     sanction: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class Post(Model):
+    """A guard post (岗位) of a community, e.g. the east gate."""
+
+    __tablename__ = P + "posts"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+
+class Shift(Model):
+    """A guard on a post from ``starts_at`` to ``ends_at`` (排班)."""
+
+    __tablename__ = P + "shifts"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey(P + "posts.id"), index=True)
+    guard_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class FellowshipEvent(Model):
+    """A guard–owner activity (联谊); participation is reported through ``activity_recorded``."""
+
+    __tablename__ = P + "fellowship_events"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    day: Mapped[dt.date] = mapped_column(Date)
+    participants: Mapped[int] = mapped_column(Integer)

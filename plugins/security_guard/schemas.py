@@ -302,3 +302,97 @@ class VisitSchema(Schema):
     expected_on = fields.Date(allow_none=True)
     in_at = fields.DateTime(allow_none=True)
     out_at = fields.DateTime(allow_none=True)
+
+
+class PostInSchema(Schema):
+    community_id = fields.Integer(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class PostSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    name = fields.String()
+
+
+class ShiftInSchema(Schema):
+    post_id = fields.Integer(required=True)
+    guard_id = fields.Integer(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+
+
+class ShiftSchema(Schema):
+    id = fields.Integer()
+    post_id = fields.Integer()
+    guard_id = fields.Integer()
+    community_id = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+
+
+class ShiftListArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    community_id = fields.Integer(required=True)
+    day = fields.Date(load_default=None)
+
+
+class FellowshipInSchema(Schema):
+    community_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    day = fields.Date(required=True)
+    participants = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
+
+
+class FellowshipSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    title = fields.String()
+    day = fields.Date()
+    participants = fields.Integer()
+
+
+class CommendationInSchema(Schema):
+    guard_id = fields.Integer(required=True)
+    deed = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CommendationDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["awarded", "declined"]))
+    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class CommendationSchema(Schema):
+    id = fields.Integer()
+    guard_id = fields.Integer()
+    community_id = fields.Integer()
+    deed = fields.String()
+    status = fields.String()
+    decision_note = fields.String(allow_none=True)
+
+
+class DisciplineInSchema(Schema):
+    community_id = fields.Integer(required=True)
+    guard_id = fields.Integer(required=True)
+    act = fields.String(required=True)
+    sanction = fields.String(required=True)
+    on = fields.Date(required=True)
+    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class DisciplineSchema(Schema):
+    id = fields.Integer()
+    guard_id = fields.Integer()
+    community_id = fields.Integer()
+    act = fields.String()
+    sanction = fields.String()
+    on = fields.Date()
+
+
+class GuardSchema(Schema):
+    account_id = fields.Integer()
+    community_id = fields.Integer()
+    level = fields.Integer()
+    level_name = fields.Function(lambda g: {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}[g.level])
+    level_since = fields.Date()

@@ -1054,3 +1054,155 @@ def export_dashboard(figures: dict[int, dict], names: dict[int, str]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Posts and shifts, fellowship, commendations, discipline, promotion
+# ---------------------------------------------------------------------------------------------
+
+# 保安服务管理条例 §30: what a guard must never do; plus breaches of the company's own rules
+PROHIBITED_ACTS = {
+    "restrain_search_assault": _l("Restricting someone's freedom, searching, insulting or beating them (§30.1)"),
+    "seize_documents_property": _l("Seizing or confiscating documents or property (§30.2)"),
+    "obstruct_officials": _l("Obstructing officials performing their duties (§30.3)"),
+    "debt_or_violent_disputes": _l("Debt collection, or settling disputes by violence or threats (§30.4)"),
+    "alter_leak_records": _l("Altering or spreading surveillance footage or alarm records (§30.5)"),
+    "privacy_secrets": _l("Invading privacy or leaking secrets learnt on duty (§30.6)"),
+    "other_unlawful": _l("Other acts against laws or regulations (§30.7)"),
+    "company_rules": _l("Breach of company rules (lateness, leaving the post, appearance)"),
+}
+SANCTIONS = {
+    "warning": _l("Warning"), "demerit": _l("Recorded demerit"), "retraining": _l("Retraining"),
+    "suspension": _l("Suspension from duty"), "dismissal": _l("Dismissal"),
+    "reported_to_police": _l("Reported to the police"),
+}
+FELLOWSHIP_TAG = "guard_owner_fellowship"
+
+
+def _guard_in(account_id: int, community: Community) -> m.Guard:
+    guard = core.db.session.scalar(select(m.Guard).where(m.Guard.account_id == account_id))
+    if guard is None or guard.community_id != community.id:
+        raise Invalid(fields={"guard_id": [str(_l("Not a guard of this community."))]})
+    return guard
+
+
+def create_post(actor, community_id: int, name: str) -> m.Post:
+    community = _community(community_id)
+    require(actor, "security_guard.duty.manage", community=community)
+    post = m.Post(area_id=community.area_id, community_id=community.id, name=name)
+    core.db.session.add(post)
+    core.db.session.flush()
+    return post
+
+
+def assign_shift(actor, post_id: int, guard_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> m.Shift:
+    """Put a guard of the post's community on it; a guard cannot be on two overlapping shifts."""
+    post = core.db.session.get(m.Post, post_id)
+    if post is None:
+        raise Invalid(fields={"post_id": [str(_l("No such post."))]})
+    community = core.db.session.get(Community, post.community_id)
+    require(actor, "security_guard.duty.manage", community=community)
+    _guard_in(guard_id, community)
+    if ends_at <= starts_at:
+        raise Invalid(fields={"ends_at": [str(_l("The shift must end after it starts."))]})
+    if ends_at - starts_at > dt.timedelta(hours=24):
+        raise Invalid(fields={"ends_at": [str(_l("A shift lasts at most 24 hours."))]})
+    clash = core.db.session.scalar(select(m.Shift.id).where(
+        m.Shift.guard_id == guard_id, m.Shift.starts_at < ends_at, m.Shift.ends_at > starts_at))
+    if clash is not None:
+        raise Conflict(str(_l("This guard already has a shift at that time.")), code="shift_overlap",
+                       extra={"shift_id": clash})
+    shift = m.Shift(area_id=post.area_id, community_id=post.community_id, post_id=post.id, guard_id=guard_id,
+                    starts_at=starts_at, ends_at=ends_at)
+    core.db.session.add(shift)
+    core.db.session.flush()
+    return shift
+
+
+def record_fellowship(actor, community_id: int, title: str, day: dt.date, participants: int) -> m.FellowshipEvent:
+    """Record a guard–owner activity and report its participation (no names) to other plugins."""
+    community = _community(community_id)
+    require(actor, "security_guard.duty.manage", community=community)
+    if participants < 1:
+        raise Invalid(fields={"participants": [str(_l("At least one participant."))]})
+    event = m.FellowshipEvent(area_id=community.area_id, community_id=community.id, title=title, day=day,
+                              participants=participants)
+    core.db.session.add(event)
+    core.db.session.flush()
+    core.hook().activity_recorded(scope=community, tags=[FELLOWSHIP_TAG], day=day, count=participants)
+    return event
+
+
+def propose_commendation(account, guard_id: int, deed: str) -> m.Commendation:
+    """An owner or resident proposes a commendation for a guard serving their community."""
+    if account.person_id is None:
+        raise Forbidden(str(_l("Only owners and residents propose commendations.")))
+    guard = core.db.session.scalar(select(m.Guard).where(m.Guard.account_id == guard_id))
+    if guard is None:
+        raise Invalid(fields={"guard_id": [str(_l("No such guard."))]})
+    units = core.person_unit_ids(account.person_id)
+    home_communities = set(core.db.session.scalars(
+        select(core.Unit.community_id).where(core.Unit.id.in_(units)))) if units else set()
+    if guard.community_id not in home_communities:
+        raise Forbidden(str(_l("You can commend the guards of your own community only.")))
+    if not (deed or "").strip():
+        raise Invalid(fields={"deed": [str(_l("This field is required."))]})
+    row = m.Commendation(area_id=guard.area_id, community_id=guard.community_id, guard_id=guard_id,
+                         proposed_by_person_id=account.person_id, deed=deed.strip(), status="proposed")
+    core.db.session.add(row)
+    core.db.session.flush()
+    return row
+
+
+def decide_commendation(actor, row: m.Commendation, decision: str, note: str | None = None) -> m.Commendation:
+    require(actor, "security_guard.duty.manage", community=core.db.session.get(Community, row.community_id))
+    if row.status != "proposed":
+        raise Conflict(str(_l("This commendation has been decided.")), extra={"allowed": []})
+    if decision not in ("awarded", "declined"):
+        raise Invalid(fields={"decision": [str(_l("Awarded or declined."))]})
+    row.status, row.decided_by_id, row.decision_note = decision, actor.id, note
+    core.db.session.flush()
+    return row
+
+
+def record_discipline(actor, community_id: int, guard_id: int, act: str, sanction: str, on: dt.date,
+                      note: str | None = None) -> m.Discipline:
+    community = _community(community_id)
+    require(actor, "security_guard.discipline.manage", community=community)
+    _guard_in(guard_id, community)
+    errors = {}
+    if act not in PROHIBITED_ACTS:
+        errors["act"] = [str(_l("Not on the list of prohibited acts."))]
+    if sanction not in SANCTIONS:
+        errors["sanction"] = [str(_l("Not a known sanction."))]
+    if on > dt.date.today():
+        errors["on"] = [str(_l("The day is in the future."))]
+    if errors:
+        raise Invalid(fields=errors)
+    row = m.Discipline(area_id=community.area_id, community_id=community.id, guard_id=guard_id, act=act,
+                       sanction=sanction, on=on, note=note, recorded_by_id=actor.id)
+    core.db.session.add(row)
+    core.db.session.flush()
+    return row
+
+
+def promote(actor, guard_account_id: int, on: dt.date | None = None) -> m.Guard:
+    """Move a guard up one level (五级 → 四级 …) when the requirements are met, else 409 with reasons."""
+    guard = core.db.session.scalar(select(m.Guard).where(m.Guard.account_id == guard_account_id))
+    if guard is None:
+        raise NotFound()
+    community = core.db.session.get(Community, guard.community_id)
+    require(actor, "security_guard.training.manage", community=community)
+    on = on or dt.date.today()
+    best = core.db.session.scalar(
+        select(func.max(m.Attempt.score)).join(m.Exam, m.Exam.id == m.Attempt.exam_id)
+        .where(m.Attempt.account_id == guard_account_id, m.Attempt.passed.is_(True), m.Exam.level == guard.level - 1))
+    problems = promotion_problems(guard.level, guard.level_since, on, best, assessment_rules(community))
+    if problems:
+        raise Conflict(str(_l("Not yet ready to move up.")), code="promotion_refused",
+                       fields={"level": problems})
+    guard.level, guard.level_since = guard.level - 1, on
+    core.db.session.flush()
+    core.audit(actor, "guard_promoted", "Guard", guard.id, module="security_guard",
+               community_id=guard.community_id, area_id=guard.area_id)
+    return guard

@@ -1,15 +1,15 @@
 """security guard tables
 
-Revision ID: c937aef74c48
+Revision ID: 4d9989851dc7
 Revises: 
-Create Date: 2026-11-27 02:10:28.765653
+Create Date: 2026-11-27 02:30:15.518921
 """
 from alembic import op
 import sqlalchemy as sa
 import core.database
 
 
-revision = 'c937aef74c48'
+revision = '4d9989851dc7'
 down_revision = None
 branch_labels = ('security_guard',)
 depends_on = None
@@ -77,6 +77,23 @@ def upgrade():
     with op.batch_alter_table('security_guard_questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_security_guard_questions_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('security_guard_fellowship_events',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('participants', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_security_guard_fellowship_events_area_id_areas')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_security_guard_fellowship_events_community_id_communities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_guard_fellowship_events'))
+    )
+    with op.batch_alter_table('security_guard_fellowship_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_guard_fellowship_events_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_fellowship_events_community_id'), ['community_id'], unique=False)
+
     op.create_table('security_guard_patrol_routes',
     sa.Column('area_id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -91,6 +108,21 @@ def upgrade():
     with op.batch_alter_table('security_guard_patrol_routes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_security_guard_patrol_routes_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_security_guard_patrol_routes_community_id'), ['community_id'], unique=False)
+
+    op.create_table('security_guard_posts',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_security_guard_posts_area_id_areas')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_security_guard_posts_community_id_communities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_guard_posts'))
+    )
+    with op.batch_alter_table('security_guard_posts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_guard_posts_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_posts_community_id'), ['community_id'], unique=False)
 
     op.create_table('security_guard_ratings',
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -198,11 +230,14 @@ def upgrade():
     sa.Column('proposed_by_person_id', sa.Integer(), nullable=True),
     sa.Column('deed', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', core.database.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_security_guard_commendations_area_id_areas')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_security_guard_commendations_community_id_communities')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['accounts.id'], name=op.f('fk_security_guard_commendations_decided_by_id_accounts')),
     sa.ForeignKeyConstraint(['guard_id'], ['accounts.id'], name=op.f('fk_security_guard_commendations_guard_id_accounts')),
     sa.ForeignKeyConstraint(['proposed_by_person_id'], ['people.id'], name=op.f('fk_security_guard_commendations_proposed_by_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_security_guard_commendations'))
@@ -220,12 +255,14 @@ def upgrade():
     sa.Column('sanction', sa.String(length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('on', sa.Date(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', core.database.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_security_guard_discipline_area_id_areas')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_security_guard_discipline_community_id_communities')),
     sa.ForeignKeyConstraint(['guard_id'], ['accounts.id'], name=op.f('fk_security_guard_discipline_guard_id_accounts')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['accounts.id'], name=op.f('fk_security_guard_discipline_recorded_by_id_accounts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_security_guard_discipline'))
     )
     with op.batch_alter_table('security_guard_discipline', schema=None) as batch_op:
@@ -302,6 +339,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_security_guard_sessions_course_id'), ['course_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_security_guard_sessions_day'), ['day'], unique=False)
         batch_op.create_index(batch_op.f('ix_security_guard_sessions_trainer_id'), ['trainer_id'], unique=False)
+
+    op.create_table('security_guard_shifts',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('guard_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_security_guard_shifts_area_id_areas')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_security_guard_shifts_community_id_communities')),
+    sa.ForeignKeyConstraint(['guard_id'], ['accounts.id'], name=op.f('fk_security_guard_shifts_guard_id_accounts')),
+    sa.ForeignKeyConstraint(['post_id'], ['security_guard_posts.id'], name=op.f('fk_security_guard_shifts_post_id_security_guard_posts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_guard_shifts'))
+    )
+    with op.batch_alter_table('security_guard_shifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_guard_shifts_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_shifts_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_shifts_guard_id'), ['guard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_shifts_post_id'), ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_shifts_starts_at'), ['starts_at'], unique=False)
 
     op.create_table('security_guard_attendance',
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -487,6 +547,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_security_guard_attendance_account_id'))
 
     op.drop_table('security_guard_attendance')
+    with op.batch_alter_table('security_guard_shifts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_guard_shifts_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_security_guard_shifts_post_id'))
+        batch_op.drop_index(batch_op.f('ix_security_guard_shifts_guard_id'))
+        batch_op.drop_index(batch_op.f('ix_security_guard_shifts_community_id'))
+        batch_op.drop_index(batch_op.f('ix_security_guard_shifts_area_id'))
+
+    op.drop_table('security_guard_shifts')
     with op.batch_alter_table('security_guard_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_security_guard_sessions_trainer_id'))
         batch_op.drop_index(batch_op.f('ix_security_guard_sessions_day'))
@@ -545,11 +613,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_security_guard_ratings_area_id'))
 
     op.drop_table('security_guard_ratings')
+    with op.batch_alter_table('security_guard_posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_guard_posts_community_id'))
+        batch_op.drop_index(batch_op.f('ix_security_guard_posts_area_id'))
+
+    op.drop_table('security_guard_posts')
     with op.batch_alter_table('security_guard_patrol_routes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_security_guard_patrol_routes_community_id'))
         batch_op.drop_index(batch_op.f('ix_security_guard_patrol_routes_area_id'))
 
     op.drop_table('security_guard_patrol_routes')
+    with op.batch_alter_table('security_guard_fellowship_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_guard_fellowship_events_community_id'))
+        batch_op.drop_index(batch_op.f('ix_security_guard_fellowship_events_area_id'))
+
+    op.drop_table('security_guard_fellowship_events')
     with op.batch_alter_table('security_guard_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_security_guard_questions_organisation_id'))
 
