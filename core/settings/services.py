@@ -36,6 +36,9 @@ CORE_SETTINGS = [
     Setting("core.lockout_threshold", "int", 5, "House rule: lock an account after repeated failed logins",
             "Failed logins before lockout", scopes=("platform",), min=3, max=20),
     Setting("core.notice_default_days", "int", 30, "House rule", "Default days a notice stays up", min=1, max=3650),
+    Setting("calendar.working_periods", "str", "08:30-12:00,13:30-17:30",
+            "Company promise (the property service contract's office hours)",
+            "Working hours of the SLA clock", "Local periods of a working day, e.g. 08:30-12:00,13:30-17:30"),
     Setting("core.hotline_hours", "str", "24h", "2004 trial grade standard, level 1: 24-hour hotline",
             "Service hotline hours"),
 ]
