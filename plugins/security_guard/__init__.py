@@ -65,6 +65,11 @@ def nav_items(user):
 
 
 @hookimpl
+def portal_sections(person):
+    return [{"title": _l("Visitors"), "endpoint": "security_guard.visitors", "order": 40}]
+
+
+@hookimpl
 def ticket_categories(community):
     return [{"code": "security_guard.service", "name": _l("Guard service"), "workflow": None,
              "response_minutes": 30, "resolution_minutes": 24 * 60, "around_the_clock": True}]

@@ -387,4 +387,15 @@ def promotion(account_id):
     return guard
 
 
+@blp.route("/ratings", methods=["POST"])
+@api_auth
+@blp.arguments(s.RatingInSchema)
+@blp.response(201, s.RatingSchema)
+def rate(args):
+    """The short survey: an owner or resident rates their community's guard service 1–5, once a month."""
+    row = services.rate_guard_service(current_account(), args["community_id"], args["score"])
+    db.session.commit()
+    return row
+
+
 __all__ = ["blp", "PageArgs"]

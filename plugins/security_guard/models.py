@@ -254,6 +254,8 @@ class Rating(Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(Integer, unique=True)  # None: a survey answer
     source: Mapped[str] = mapped_column(String(10), default="ticket")  # ticket | survey
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)  # survey: who answered
+    period: Mapped[str | None] = mapped_column(String(7))  # survey: YYYY-MM, one answer a month per person
     score: Mapped[int] = mapped_column(Integer)
 
 

@@ -396,3 +396,15 @@ class GuardSchema(Schema):
     level = fields.Integer()
     level_name = fields.Function(lambda g: {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}[g.level])
     level_since = fields.Date()
+
+
+class RatingInSchema(Schema):
+    community_id = fields.Integer(required=True)
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+
+
+class RatingSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    score = fields.Integer()
+    period = fields.String()

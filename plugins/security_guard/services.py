@@ -923,6 +923,29 @@ def record_rating(ticket, rating) -> m.Rating | None:
     return row
 
 
+def rate_guard_service(account, community_id: int, score: int, on: dt.date | None = None) -> m.Rating:
+    """The short survey: an owner or resident rates the guard service of their community (1–5), once a month."""
+    if account.person_id is None:
+        raise Forbidden(str(_l("Only owners and residents rate the guard service.")))
+    community = _community(community_id)
+    units = core.person_unit_ids(account.person_id)
+    homes = set(core.db.session.scalars(select(core.Unit.community_id).where(core.Unit.id.in_(units)))) if units else set()
+    if community.id not in homes:
+        raise Forbidden(str(_l("You can rate the guards of your own community only.")))
+    if not 1 <= int(score) <= 5:
+        raise Invalid(fields={"score": [str(_l("From 1 to 5."))]})
+    period = (on or dt.date.today()).strftime("%Y-%m")
+    if core.db.session.scalar(select(m.Rating.id).where(m.Rating.person_id == account.person_id,
+                                                        m.Rating.community_id == community.id,
+                                                        m.Rating.period == period)):
+        raise Conflict(str(_l("You have already rated the guard service this month.")), code="already_rated")
+    row = m.Rating(area_id=community.area_id, community_id=community.id, source="survey", score=int(score),
+                   person_id=account.person_id, period=period)
+    core.db.session.add(row)
+    core.db.session.flush()
+    return row
+
+
 def log_visit(actor, community_id: int, visitor_name: str | None = None, plate: str | None = None,
               unit_id: int | None = None, now: dt.datetime | None = None) -> m.Visit:
     community = _community(community_id)

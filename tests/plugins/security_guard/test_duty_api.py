@@ -144,3 +144,23 @@ def test_owner_preregisters_a_visitor_in_the_portal(client, db, make, login_as):
 def test_a_back_office_account_without_a_home_cannot_preregister(client, place, login_as):
     login_as("guard", place[0])
     assert client.get("/security_guard/visitors").status_code == 403
+
+
+def test_owners_rate_the_guard_service_once_a_month(client, db, make, place, manager, api_headers):
+    community = place[0]
+    owner = make.account(person=make.owner(make.unit(building=make.building(community=community))))
+    oh = api_headers(owner)
+    resp = client.post(f"{API}/ratings", json={"community_id": community.id, "score": 5}, headers=oh)
+    assert resp.status_code == 201 and resp.get_json()["period"] == dt.date.today().strftime("%Y-%m")
+    assert_envelope(client.post(f"{API}/ratings", json={"community_id": community.id, "score": 4}, headers=oh),
+                    409, "already_rated")
+    assert_envelope(client.post(f"{API}/ratings", json={"community_id": community.id, "score": 6}, headers=oh), 422)
+    assert_envelope(client.post(f"{API}/ratings", json={"community_id": place[1].id, "score": 3}, headers=oh), 403)
+    assert_envelope(client.post(f"{API}/ratings", json={"community_id": community.id, "score": 3},
+                                headers=api_headers(manager)), 403)
+    assert services.dashboard({community.id})[community.id]["ratings"] == 1
+
+
+def test_the_portal_home_links_to_visitors(client, make, login_as):
+    login_as("owner", make.unit())
+    assert "/security_guard/visitors" in client.get("/portal/").get_data(as_text=True)

@@ -1,15 +1,15 @@
 """security guard tables
 
-Revision ID: 4d9989851dc7
+Revision ID: f779c3692c41
 Revises: 
-Create Date: 2026-11-27 02:30:15.518921
+Create Date: 2026-11-27 02:38:04.507312
 """
 from alembic import op
 import sqlalchemy as sa
 import core.database
 
 
-revision = '4d9989851dc7'
+revision = 'f779c3692c41'
 down_revision = None
 branch_labels = ('security_guard',)
 depends_on = None
@@ -129,18 +129,22 @@ def upgrade():
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('period', sa.String(length=7), nullable=True),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', core.database.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_security_guard_ratings_area_id_areas')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_security_guard_ratings_community_id_communities')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_security_guard_ratings_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_security_guard_ratings')),
     sa.UniqueConstraint('ticket_id', name=op.f('uq_security_guard_ratings_ticket_id'))
     )
     with op.batch_alter_table('security_guard_ratings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_security_guard_ratings_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_security_guard_ratings_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_guard_ratings_person_id'), ['person_id'], unique=False)
 
     op.create_table('security_guard_attempts',
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -609,6 +613,7 @@ def downgrade():
 
     op.drop_table('security_guard_attempts')
     with op.batch_alter_table('security_guard_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_guard_ratings_person_id'))
         batch_op.drop_index(batch_op.f('ix_security_guard_ratings_community_id'))
         batch_op.drop_index(batch_op.f('ix_security_guard_ratings_area_id'))
 
