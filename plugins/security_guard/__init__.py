@@ -59,6 +59,8 @@ def nav_items(user):
          "permission": "security_guard.training.read"},
         {"label": _l("Guard dashboard"), "endpoint": "security_guard.dashboard", "order": 43,
          "permission": "security_guard.dashboard"},
+        {"label": _l("Gate log"), "endpoint": "security_guard.gate", "order": 44,
+         "permission": "security_guard.gate.log"},
         {"label": _l("My exams"), "endpoint": "security_guard.my_exams", "order": 42,
          "permission": "security_guard.exams.take"},
     ]

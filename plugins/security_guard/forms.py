@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -58,3 +66,17 @@ class VisitorForm(FlaskForm):
     visitor_name = StringField(_l("Visitor's name"), validators=[DataRequired(), Length(max=60)])
     plate = StringField(_l("Vehicle plate"), validators=[Optional(), Length(5, 12)])
     expected_on = DateField(_l("Expected on"), validators=[DataRequired()])
+
+
+class GateForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=int)
+    visitor_name = StringField(_l("Visitor's name"), validators=[Optional(), Length(max=60)])
+    plate = StringField(_l("Vehicle plate"), validators=[Optional(), Length(5, 12)])
+
+
+class SessionForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=int)
+    course_id = SelectField(_l("Course"), coerce=int)
+    starts_at = DateTimeLocalField(_l("Starts at (Beijing time)"), validators=[DataRequired()])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=120)])
+    trainee_ids = SelectMultipleField(_l("Trainees"), coerce=int)

@@ -960,6 +960,16 @@ def log_visit(actor, community_id: int, visitor_name: str | None = None, plate: 
     return visit
 
 
+def log_arrival(actor, visit: m.Visit, now: dt.datetime | None = None) -> m.Visit:
+    """A pre-registered visitor arrives at the gate."""
+    require(actor, "security_guard.gate.log", community=core.db.session.get(Community, visit.community_id))
+    if visit.in_at is not None:
+        raise Conflict(str(_l("This visitor is already in.")))
+    visit.in_at, visit.logged_by_id = now or utcnow(), actor.id
+    core.db.session.flush()
+    return visit
+
+
 def log_exit(actor, visit: m.Visit, now: dt.datetime | None = None) -> m.Visit:
     require(actor, "security_guard.gate.log", community=core.db.session.get(Community, visit.community_id))
     if visit.in_at is None:

@@ -10,11 +10,30 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from core import AppError, Community, Forbidden, NotFound, Unit, can, db, person_unit_ids, require, utcnow
+from core import (
+    Account,
+    AppError,
+    Community,
+    Forbidden,
+    NotFound,
+    Unit,
+    can,
+    db,
+    person_unit_ids,
+    require,
+    utcnow,
+)
 from core import visible_community_ids as visible
 from plugins.security_guard import models as m
 from plugins.security_guard import services
-from plugins.security_guard.forms import CandidateForm, InterviewForm, MoveForm, VisitorForm
+from plugins.security_guard.forms import (
+    CandidateForm,
+    GateForm,
+    InterviewForm,
+    MoveForm,
+    SessionForm,
+    VisitorForm,
+)
 
 bp = Blueprint("security_guard", __name__, url_prefix="/security_guard", template_folder="templates")
 
@@ -144,12 +163,31 @@ def candidate_interview(candidate_id):
 # -- training --------------------------------------------------------------------------------
 
 
-@bp.route("/training")
+@bp.route("/training", methods=["GET", "POST"])
 @login_required
 def training():
     ids = visible(current_user, "security_guard.training.read")
     if ids is not None and not ids:
         raise Forbidden()
+    form, status = _session_form(), 200
+    if form is not None and form.validate_on_submit():
+        starts = form.starts_at.data.replace(tzinfo=services.SHANGHAI)
+        try:
+            services.schedule_session(current_user, form.community_id.data, form.course_id.data, current_user.id,
+                                      starts, form.trainee_ids.data, location=form.location.data or None)
+        except AppError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+            form.form_errors.extend(str(x) for msgs in exc.fields.values() for x in msgs)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("The session is on the calendar."), "success")
+            return redirect(url_for(".training"))
+    elif request.method == "POST":
+        status = 422 if form is not None else 403
+        if form is None:
+            raise Forbidden()
     sessions = select(m.TrainingSession).order_by(m.TrainingSession.starts_at.desc()).limit(100)
     guards = select(m.Guard).order_by(m.Guard.id).limit(500)
     if ids is not None:
@@ -159,7 +197,25 @@ def training():
     progress = services.progress_of([g.account_id for g in guard_rows]) if guard_rows else {}
     due = services.reassessments_due(ids, dt.date.today())
     return render_template("security_guard/training.html", sessions=db.session.scalars(sessions).all(),
-                           guards=guard_rows, progress=progress, due=due, level_names=services.LEVEL_NAMES)
+                           guards=guard_rows, progress=progress, due=due, level_names=services.LEVEL_NAMES,
+                           form=form), status
+
+
+def _session_form():
+    """The scheduling form for holders of training.manage (None for read-only users)."""
+    communities = _communities("security_guard.training.manage")
+    if not communities:
+        return None
+    form = SessionForm()
+    form.community_id.choices = [SelectChoice(c.id, c.name) for c in communities]
+    form.course_id.choices = [SelectChoice(c.id, f"{c.title} ({c.hours})")
+                              for c in db.session.scalars(select(m.Course).order_by(m.Course.title))]
+    guards = db.session.execute(select(m.Guard.account_id, Account.display_name)
+                                .join(Account, Account.id == m.Guard.account_id)
+                                .where(m.Guard.community_id.in_([c.id for c in communities]))
+                                .order_by(Account.display_name).limit(1000)).all()
+    form.trainee_ids.choices = [SelectChoice(a, n) for a, n in guards]
+    return form
 
 
 # -- assessment (phone-sized pages for guards) -----------------------------------------------
@@ -310,3 +366,56 @@ def dashboard_export():
     body = services.export_dashboard(figures, names)
     return body, 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        "Content-Disposition": "attachment; filename=guards-dashboard.xlsx"}
+
+
+# -- gate log (phone-sized, for guards at the gate) ------------------------------------------
+
+
+@bp.route("/gate", methods=["GET", "POST"])
+@login_required
+def gate():
+    communities = _communities("security_guard.gate.log")
+    if not communities:
+        raise Forbidden()
+    form = GateForm()
+    form.community_id.choices = [SelectChoice(c.id, c.name) for c in communities]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.log_visit(current_user, form.community_id.data, form.visitor_name.data or None,
+                               form.plate.data or None)
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+            status = exc.status
+        else:
+            db.session.commit()
+            return redirect(url_for(".gate"))
+    elif request.method == "POST":
+        status = 422
+    ids = [c.id for c in communities]
+    today = dt.date.today()
+    expected = db.session.scalars(select(m.Visit).where(
+        m.Visit.community_id.in_(ids), m.Visit.in_at.is_(None), m.Visit.expected_on == today)).all()
+    inside = db.session.scalars(select(m.Visit).where(
+        m.Visit.community_id.in_(ids), m.Visit.in_at.is_not(None), m.Visit.out_at.is_(None))
+        .order_by(m.Visit.in_at.desc()).limit(200)).all()
+    return render_template("security_guard/gate.html", form=form, expected=expected, inside=inside), status
+
+
+@bp.route("/gate/<int:visit_id>/<any(arrive, leave):what>", methods=["POST"])
+@login_required
+def gate_move(visit_id, what):
+    visit = db.session.get(m.Visit, visit_id)
+    if visit is None:
+        raise NotFound()
+    try:
+        (services.log_arrival if what == "arrive" else services.log_exit)(current_user, visit)
+    except AppError as exc:
+        if exc.status == 403:
+            raise
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".gate"))

@@ -107,3 +107,51 @@ def test_an_exam_page_refuses_someone_elses_attempt(client, db, place, make, gua
     assert client.get(f"/security_guard/attempts/{attempt.id}").status_code == 404
     login_as("manager", place[0])
     assert client.get("/security_guard/exams").status_code == 403
+
+
+def test_schedule_a_session_from_the_training_page(client, db, place, guard_of, login_as):
+    from plugins.security_guard import services
+
+    manager = login_as("manager", place[0])
+    trainee = guard_of(place[0])
+    course = services.create_course(manager, "法规", "theory", 4)
+    form = {"community_id": place[0].id, "course_id": course.id, "starts_at": "2026-12-01T09:00",
+            "trainee_ids": [trainee.id]}
+    assert client.post("/security_guard/training", data=form).status_code == 302
+    session = db.session.scalar(select(m.TrainingSession))
+    assert session.day == dt.date(2026, 12, 1) and session.starts_at.hour == 1  # 09:00 Beijing = 01:00 UTC
+    form2 = {**form, "starts_at": "2026-12-01T14:00"}  # 4 + 4 theory hours > 6
+    resp = client.post("/security_guard/training", data=form2)
+    assert resp.status_code == 409 and "6" in resp.get_data(as_text=True)
+    assert client.post("/security_guard/training", data={**form, "starts_at": "x"}).status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(m.TrainingSession)) == 1
+    login_as("auditor", place[0].area)
+    html = client.get("/security_guard/training").get_data(as_text=True)
+    assert "法规" in html and 'name="course_id"' not in html
+    assert client.post("/security_guard/training", data=form).status_code == 403
+
+
+def test_the_gate_log_page(client, db, place, make, guard_of, login_as):
+    from plugins.security_guard import services
+
+    unit = make.unit(building=make.building(community=place[0]))
+    owner = make.owner(unit)
+    expected = services.preregister_visit(owner, unit.id, "钱七", dt.date.today())
+    login_as(guard_of(place[0]))
+    html = client.get("/security_guard/gate").get_data(as_text=True)
+    assert "钱七" in html
+    assert client.post(f"/security_guard/gate/{expected.id}/arrive").status_code == 302
+    assert client.post("/security_guard/gate", data={"community_id": place[0].id, "plate": "京A88888"}).status_code == 302
+    assert client.post("/security_guard/gate", data={"community_id": place[0].id}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(m.Visit, expected.id).in_at is not None
+    assert client.post(f"/security_guard/gate/{expected.id}/leave").status_code == 302
+    assert db.session.get(m.Visit, expected.id).out_at is not None
+    assert client.post("/security_guard/gate/99999/leave").status_code == 404
+    # a guard of community A cannot let in a visitor expected in community B
+    unit_b = make.unit(building=make.building(community=place[1]))
+    visit_b = services.preregister_visit(make.owner(unit_b), unit_b.id, "孙八", dt.date.today())
+    assert client.post(f"/security_guard/gate/{visit_b.id}/arrive").status_code == 403
+    assert "孙八" not in client.get("/security_guard/gate").get_data(as_text=True)
+    login_as("staff", place[0])
+    assert client.get("/security_guard/gate").status_code == 403
