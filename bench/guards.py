@@ -86,7 +86,7 @@ def seed(db, n_guards: int, rng: random.Random) -> None:
         candidates.append({"area_id": area.id, "community_id": c.id, "person_id": pid,
                            "status": rng.choice(["accepted", "accepted", "rejected", "applied"]), "revocations": []})
     s.execute(insert(m.Guard), guards)
-    s.execute(insert(m.Candidate), candidates)
+    s.execute(insert(m.GuardCandidate), candidates)
     now = core.utcnow()
     days = 50  # 50 days × (6 theory + 3 practice) = 450 hours offered
     for ci, c in enumerate(communities):

@@ -43,13 +43,13 @@ def _get(model, obj_id):
 def list_candidates(args):
     """Candidates in the communities you may see, newest first."""
     ids = visible(current_account(), "security_guard.candidates.read")
-    stmt = select(m.Candidate).order_by(m.Candidate.id.desc())
+    stmt = select(m.GuardCandidate).order_by(m.GuardCandidate.id.desc())
     if ids is not None:
-        stmt = stmt.where(m.Candidate.community_id.in_(ids))
+        stmt = stmt.where(m.GuardCandidate.community_id.in_(ids))
     if args.get("status"):
-        stmt = stmt.where(m.Candidate.status == args["status"])
+        stmt = stmt.where(m.GuardCandidate.status == args["status"])
     if args.get("community_id"):
-        stmt = stmt.where(m.Candidate.community_id == args["community_id"])
+        stmt = stmt.where(m.GuardCandidate.community_id == args["community_id"])
     return page_of(stmt, args)
 
 

@@ -104,7 +104,7 @@ def _community(session, rng, community, courses, plan, exam, password_hash, trai
     for (status, _p), pid in zip(extra, extra_ids, strict=True):
         candidates.append(_candidate(community, pid, status, rng, today, None,
                                      rng.choice(reasons) if status == "rejected" else None))
-    session.execute(insert(m.Candidate), candidates)
+    session.execute(insert(m.GuardCandidate), candidates)
 
     levels = [5] * 70 + [4] * 40 + [3] * 25 + [2] * 10 + [1] * 5
     session.execute(insert(m.Guard), [

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core import Model, UTCDateTime
+from core import Account, Model, Person, UTCDateTime
 
 P = "security_guard_"
 
@@ -31,7 +31,7 @@ class Score(TypeDecorator):
         return None if value is None else (Decimal(value) / 10).quantize(Decimal("0.1"))
 
 
-class Candidate(Model):
+class GuardCandidate(Model):
     """An application to become a guard, moving applied → screened → interviewed → accepted/rejected."""
 
     __tablename__ = P + "candidates"
@@ -56,8 +56,9 @@ class Candidate(Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    person = relationship("Person")
-    interviews: Mapped[list[Interview]] = relationship(back_populates="candidate", order_by="Interview.id")
+    person = relationship(Person)
+    interviews: Mapped[list[Interview]] = relationship("plugins.security_guard.models.Interview", back_populates="candidate",
+                                                       order_by="plugins.security_guard.models.Interview.id")
 
 
 class Interview(Model):
@@ -68,7 +69,7 @@ class Interview(Model):
     interviewer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
-    candidate: Mapped[Candidate] = relationship(back_populates="interviews")
+    candidate: Mapped[GuardCandidate] = relationship("plugins.security_guard.models.GuardCandidate", back_populates="interviews")
 
 
 class Guard(Model):
@@ -84,7 +85,7 @@ class Guard(Model):
     level: Mapped[int] = mapped_column(Integer, default=5)
     level_since: Mapped[dt.date] = mapped_column(Date)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey(P + "plans.id"), index=True)
-    account = relationship("Account")
+    account = relationship(Account)
 
 
 class Course(Model):
@@ -117,8 +118,8 @@ class TrainingSession(Model):
     kind: Mapped[str] = mapped_column(String(10))
     hours: Mapped[int] = mapped_column(Integer)
     location: Mapped[str | None] = mapped_column(String(120))
-    course: Mapped[Course] = relationship()
-    attendance: Mapped[list[Attendance]] = relationship(back_populates="session")
+    course: Mapped[Course] = relationship("plugins.security_guard.models.Course")
+    attendance: Mapped[list[Attendance]] = relationship("plugins.security_guard.models.Attendance", back_populates="session")
 
 
 class Attendance(Model):
@@ -132,7 +133,7 @@ class Attendance(Model):
     kind: Mapped[str] = mapped_column(String(10))
     hours: Mapped[int] = mapped_column(Integer)
     present: Mapped[bool | None] = mapped_column(Boolean)  # None until the register is taken
-    session: Mapped[TrainingSession] = relationship(back_populates="attendance")
+    session: Mapped[TrainingSession] = relationship("plugins.security_guard.models.TrainingSession", back_populates="attendance")
 
 
 class Question(Model):
@@ -173,7 +174,7 @@ class Attempt(Model):
     examiner_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     score: Mapped[Decimal | None] = mapped_column(Score())
     passed: Mapped[bool | None] = mapped_column(Boolean, index=True)
-    exam: Mapped[Exam] = relationship()
+    exam: Mapped[Exam] = relationship("plugins.security_guard.models.Exam")
 
 
 class Certificate(Model):
@@ -197,7 +198,8 @@ class PatrolRoute(Model):
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    checkpoints: Mapped[list[Checkpoint]] = relationship(order_by="Checkpoint.position")
+    checkpoints: Mapped[list[Checkpoint]] = relationship("plugins.security_guard.models.Checkpoint",
+                                                         order_by="plugins.security_guard.models.Checkpoint.position")
 
 
 class Checkpoint(Model):
@@ -219,7 +221,7 @@ class PatrolRound(Model):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     missed: Mapped[list | None] = mapped_column(JSON)  # checkpoint ids not checked in, set at finish
     missed_count: Mapped[int | None] = mapped_column(Integer)
-    checkins: Mapped[list[CheckIn]] = relationship(order_by="CheckIn.at")
+    checkins: Mapped[list[CheckIn]] = relationship("plugins.security_guard.models.CheckIn", order_by="plugins.security_guard.models.CheckIn.at")
 
 
 class CheckIn(Model):

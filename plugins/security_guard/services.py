@@ -406,7 +406,7 @@ def _community(community_id) -> Community:
     return community
 
 
-def applicant_of(c: m.Candidate) -> Applicant:
+def applicant_of(c: m.GuardCandidate) -> Applicant:
     return Applicant(
         birth_date=c.person.birth_date, nationality=c.person.nationality, education=c.education,
         health_certificate_no=c.health_certificate_no,
@@ -418,7 +418,7 @@ def applicant_of(c: m.Candidate) -> Applicant:
     )
 
 
-def evaluate(c: m.Candidate, on: dt.date | None = None) -> list[Criterion]:
+def evaluate(c: m.GuardCandidate, on: dt.date | None = None) -> list[Criterion]:
     community = core.db.session.get(Community, c.community_id)
     results = check_eligibility(applicant_of(c), on or dt.date.today(), selection_rules(community))
     c.eligibility = [{"code": r.code, "passed": r.passed, "reason": r.reason} for r in results]
@@ -430,7 +430,7 @@ CANDIDATE_FIELDS = ("education", "health_certificate_no", "health_certificate_va
                     "certificate_verify_method", "vetting_outcome")
 
 
-def create_candidate(actor, data: dict) -> m.Candidate:
+def create_candidate(actor, data: dict) -> m.GuardCandidate:
     """Enter an application. ``data`` is validated input (see schemas.CandidateInSchema)."""
     bad = [k for k in data if k in FORBIDDEN_FIELDS]
     if bad:
@@ -452,7 +452,7 @@ def create_candidate(actor, data: dict) -> m.Candidate:
                              area_id=community.area_id)
         core.db.session.add(person)
         core.db.session.flush()
-    candidate = m.Candidate(area_id=community.area_id, community_id=community.id, person_id=person.id,
+    candidate = m.GuardCandidate(area_id=community.area_id, community_id=community.id, person_id=person.id,
                             status="applied", entered_by_id=actor.id,
                             revocations=sorted(d.isoformat() for d in data.get("revocations") or []),
                             **{k: data.get(k) for k in CANDIDATE_FIELDS})
@@ -464,15 +464,15 @@ def create_candidate(actor, data: dict) -> m.Candidate:
     return candidate
 
 
-def get_candidate(actor, candidate_id: int, permission="security_guard.candidates.read") -> m.Candidate:
-    candidate = core.db.session.get(m.Candidate, candidate_id)
+def get_candidate(actor, candidate_id: int, permission="security_guard.candidates.read") -> m.GuardCandidate:
+    candidate = core.db.session.get(m.GuardCandidate, candidate_id)
     if candidate is None:
         raise NotFound()
     require(actor, permission, community=core.db.session.get(Community, candidate.community_id))
     return candidate
 
 
-def add_interview(actor, candidate: m.Candidate, score: int, comment: str | None = None) -> m.Interview:
+def add_interview(actor, candidate: m.GuardCandidate, score: int, comment: str | None = None) -> m.Interview:
     require(actor, "security_guard.interview", community=core.db.session.get(Community, candidate.community_id))
     if candidate.status != "screened":
         raise Conflict(str(_l("Only screened candidates are interviewed.")), extra={"allowed": ["screened"]})
@@ -490,7 +490,7 @@ def add_interview(actor, candidate: m.Candidate, score: int, comment: str | None
     return row
 
 
-def move_candidate(actor, candidate: m.Candidate, to: str, reason: str | None = None,
+def move_candidate(actor, candidate: m.GuardCandidate, to: str, reason: str | None = None,
                    username: str | None = None, on: dt.date | None = None) -> dict:
     """Move along the pipeline. Returns ``{"candidate", "account", "password"}`` (the last two on accept)."""
     community = core.db.session.get(Community, candidate.community_id)
@@ -514,7 +514,7 @@ def move_candidate(actor, candidate: m.Candidate, to: str, reason: str | None = 
     candidate.status = to
     candidate.decision_reason = reason or candidate.decision_reason
     core.db.session.flush()
-    core.audit(actor, f"candidate_{to}", "Candidate", candidate.id, module="security_guard",
+    core.audit(actor, f"candidate_{to}", "GuardCandidate", candidate.id, module="security_guard",
                community_id=candidate.community_id, area_id=candidate.area_id,
                restricted_to="security_guard.candidates.read")
     return {"candidate": candidate, "account": account, "password": password}
@@ -1021,8 +1021,8 @@ def dashboard(community_ids, on: dt.date | None = None) -> dict[int, dict]:
 
     session = core.db.session
     for cid, status, n in session.execute(scoped(
-            select(m.Candidate.community_id, m.Candidate.status, func.count())
-            .group_by(m.Candidate.community_id, m.Candidate.status), m.Candidate.community_id)):
+            select(m.GuardCandidate.community_id, m.GuardCandidate.status, func.count())
+            .group_by(m.GuardCandidate.community_id, m.GuardCandidate.status), m.GuardCandidate.community_id)):
         row(cid)[status] = n
     for cid, level, n in session.execute(scoped(
             select(m.Guard.community_id, m.Guard.level, func.count())

@@ -64,16 +64,16 @@ def candidates():
     ids = visible(current_user, "security_guard.candidates.read")
     if ids is not None and not ids:
         raise Forbidden()
-    stmt = select(m.Candidate).order_by(m.Candidate.id.desc()).limit(200)
+    stmt = select(m.GuardCandidate).order_by(m.GuardCandidate.id.desc()).limit(200)
     if ids is not None:
-        stmt = stmt.where(m.Candidate.community_id.in_(ids))
+        stmt = stmt.where(m.GuardCandidate.community_id.in_(ids))
     status = request.args.get("status")
     if status in services.PIPELINE:
-        stmt = stmt.where(m.Candidate.status == status)
+        stmt = stmt.where(m.GuardCandidate.status == status)
     rows = db.session.scalars(stmt).all()
-    funnel_stmt = select(m.Candidate.status, func.count()).group_by(m.Candidate.status)
+    funnel_stmt = select(m.GuardCandidate.status, func.count()).group_by(m.GuardCandidate.status)
     if ids is not None:
-        funnel_stmt = funnel_stmt.where(m.Candidate.community_id.in_(ids))
+        funnel_stmt = funnel_stmt.where(m.GuardCandidate.community_id.in_(ids))
     funnel = dict(db.session.execute(funnel_stmt).all())
     return render_template("security_guard/candidates.html", rows=rows, funnel=funnel, status=status,
                            labels=services.STATUS_LABELS)

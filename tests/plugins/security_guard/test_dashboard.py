@@ -45,7 +45,7 @@ def _seed(db, community, guard_of):
                                      guard_id=g1.id, started_at=now, finished_at=now, missed_count=missed))
     db.session.add_all([m.Rating(area_id=community.area_id, community_id=community.id, source="survey", score=s)
                         for s in (4, 5)])
-    db.session.add(m.Candidate(area_id=community.area_id, community_id=community.id,
+    db.session.add(m.GuardCandidate(area_id=community.area_id, community_id=community.id,
                                person_id=g1.person_id or _person(db, community), status="rejected",
                                revocations=[]))
     db.session.flush()

@@ -42,7 +42,7 @@ def test_bad_form_input_is_shown_and_nothing_is_written(client, db, place, login
                 {"community_id": "99999"}):
         resp = client.post("/security_guard/candidates/new", data=_form(place[0], **bad))
         assert resp.status_code == 422, bad
-    assert db.session.scalar(select(func.count()).select_from(m.Candidate)) == 0
+    assert db.session.scalar(select(func.count()).select_from(m.GuardCandidate)) == 0
 
 
 def test_refused_roles_on_pages(client, make, place, login_as):
@@ -55,7 +55,7 @@ def test_refused_roles_on_pages(client, make, place, login_as):
 def test_decisions_from_the_candidate_page(client, db, place, login_as):
     manager = login_as("manager", place[0])
     client.post("/security_guard/candidates/new", data=_form(place[0]))
-    c = db.session.scalar(select(m.Candidate))
+    c = db.session.scalar(select(m.GuardCandidate))
     url = f"/security_guard/candidates/{c.id}"
     assert client.post(f"{url}/move", data={"to": "screened"}).status_code == 302
     assert client.post(f"{url}/interview", data={"score": "88"}).status_code == 302
@@ -64,10 +64,10 @@ def test_decisions_from_the_candidate_page(client, db, place, login_as):
                        follow_redirects=True)
     assert "chenyi" in resp.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(m.Candidate, c.id).status == "accepted"
+    assert db.session.get(m.GuardCandidate, c.id).status == "accepted"
     resp = client.post(f"{url}/move", data={"to": "rejected", "reason": "x"}, follow_redirects=True)
     assert resp.status_code == 200
-    assert db.session.get(m.Candidate, c.id).status == "accepted"
+    assert db.session.get(m.GuardCandidate, c.id).status == "accepted"
     assert manager.id
 
 

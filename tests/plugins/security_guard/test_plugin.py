@@ -47,5 +47,5 @@ def test_disabled_after_use_the_core_starts_and_the_data_stays(client, db, place
     assert other.get("/security_guard/verify").status_code == 404
     resp = other.get(f"{API}/candidates", headers=api_headers(manager))
     assert resp.status_code == 404
-    assert db.session.scalar(select(func.count()).select_from(m.Candidate)) == 1
+    assert db.session.scalar(select(func.count()).select_from(m.GuardCandidate)) == 1
     assert_envelope(resp, 404)

@@ -37,7 +37,7 @@ def test_missing_guard_exam_fails_screening_with_the_reason(client, db, place, m
     err = assert_envelope(client.post(f"{API}/candidates/{cid}/moves", json={"to": "screened"}, headers=headers),
                           422, "invalid")
     assert "guard_exam" in err["fields"]
-    assert db.session.get(m.Candidate, cid).status == "applied"
+    assert db.session.get(m.GuardCandidate, cid).status == "applied"
 
 
 def test_a_criminal_record_field_is_refused_and_nothing_is_written(client, db, place, manager, api_headers):
@@ -46,7 +46,7 @@ def test_a_criminal_record_field_is_refused_and_nothing_is_written(client, db, p
                            headers={**api_headers(manager), "Accept-Language": "en"})
         err = assert_envelope(resp, 422, "invalid")
         assert "the police vet them" in err["fields"][field][0]
-    assert db.session.scalar(select(func.count()).select_from(m.Candidate)) == 0
+    assert db.session.scalar(select(func.count()).select_from(m.GuardCandidate)) == 0
     assert db.session.scalar(select(func.count()).select_from(Person)) == 0
 
 
