@@ -128,10 +128,15 @@ def make_app(database_url, _instance, app):
 
 
 def _empty_all_tables(database):
+    from sqlalchemy import inspect
+
     from core.database import db as handle
 
-    tables = [t for t in handle.metadata.sorted_tables]
     with handle.engine.begin() as conn:
+        # a plugin's models may be imported (by another app of the session) while its plugin is
+        # disabled in this one, so its tables are in the metadata but not in the database
+        existing = set(inspect(conn).get_table_names())
+        tables = [t for t in handle.metadata.sorted_tables if t.name in existing]
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
