@@ -20,6 +20,9 @@ CORE_AREAS = [
     "calendar",
     "dashboard",
     "portal",
+    "places",
+    "people",
+    "imports",
 ]
 
 CORE_NAV = [
