@@ -278,8 +278,8 @@ def incident(args):
 
 @blp.route("/visits", methods=["POST"])
 @api_auth
-@blp.arguments(s.VisitInSchema)
-@blp.response(201, s.VisitSchema)
+@blp.arguments(s.GateVisitInSchema)
+@blp.response(201, s.GateVisitSchema)
 def visit(args):
     """Log a visitor or a vehicle coming in at the gate."""
     row = services.log_visit(current_account(), **args)
@@ -289,9 +289,9 @@ def visit(args):
 
 @blp.route("/visits/<int:visit_id>/out", methods=["POST"])
 @api_auth
-@blp.response(200, s.VisitSchema)
+@blp.response(200, s.GateVisitSchema)
 def visit_out(visit_id):
-    row = services.log_exit(current_account(), _get(m.Visit, visit_id))
+    row = services.log_exit(current_account(), _get(m.GateVisit, visit_id))
     db.session.commit()
     return row
 

@@ -261,7 +261,7 @@ class Rating(Model):
     score: Mapped[int] = mapped_column(Integer)
 
 
-class Visit(Model):
+class GateVisit(Model):
     """The gate log: a visitor or a vehicle, in and out; owners may pre-register a visitor."""
 
     __tablename__ = P + "visits"

@@ -286,14 +286,14 @@ class IncidentSchema(Schema):
     ticket_id = fields.Integer(allow_none=True)
 
 
-class VisitInSchema(Schema):
+class GateVisitInSchema(Schema):
     community_id = fields.Integer(required=True)
     visitor_name = fields.String(load_default=None, validate=validate.Length(max=60))
     plate = fields.String(load_default=None, validate=validate.Length(min=5, max=12))
     unit_id = fields.Integer(load_default=None)
 
 
-class VisitSchema(Schema):
+class GateVisitSchema(Schema):
     id = fields.Integer()
     community_id = fields.Integer()
     visitor_name = fields.String(allow_none=True)

@@ -947,12 +947,12 @@ def rate_guard_service(account, community_id: int, score: int, on: dt.date | Non
 
 
 def log_visit(actor, community_id: int, visitor_name: str | None = None, plate: str | None = None,
-              unit_id: int | None = None, now: dt.datetime | None = None) -> m.Visit:
+              unit_id: int | None = None, now: dt.datetime | None = None) -> m.GateVisit:
     community = _community(community_id)
     require(actor, "security_guard.gate.log", community=community)
     if not (visitor_name or plate):
         raise Invalid(fields={"visitor_name": [str(_l("A visitor's name or a vehicle plate is required."))]})
-    visit = m.Visit(area_id=community.area_id, community_id=community.id, visitor_name=visitor_name,
+    visit = m.GateVisit(area_id=community.area_id, community_id=community.id, visitor_name=visitor_name,
                     plate=(plate or None) and plate.upper().replace(" ", ""), unit_id=unit_id, in_at=now or utcnow(),
                     logged_by_id=actor.id)
     core.db.session.add(visit)
@@ -960,7 +960,7 @@ def log_visit(actor, community_id: int, visitor_name: str | None = None, plate: 
     return visit
 
 
-def log_arrival(actor, visit: m.Visit, now: dt.datetime | None = None) -> m.Visit:
+def log_arrival(actor, visit: m.GateVisit, now: dt.datetime | None = None) -> m.GateVisit:
     """A pre-registered visitor arrives at the gate."""
     require(actor, "security_guard.gate.log", community=core.db.session.get(Community, visit.community_id))
     if visit.in_at is not None:
@@ -970,7 +970,7 @@ def log_arrival(actor, visit: m.Visit, now: dt.datetime | None = None) -> m.Visi
     return visit
 
 
-def log_exit(actor, visit: m.Visit, now: dt.datetime | None = None) -> m.Visit:
+def log_exit(actor, visit: m.GateVisit, now: dt.datetime | None = None) -> m.GateVisit:
     require(actor, "security_guard.gate.log", community=core.db.session.get(Community, visit.community_id))
     if visit.in_at is None:
         raise Conflict(str(_l("This visitor has not come in yet.")))
@@ -982,7 +982,7 @@ def log_exit(actor, visit: m.Visit, now: dt.datetime | None = None) -> m.Visit:
 
 
 def preregister_visit(person, unit_id: int, visitor_name: str, expected_on: dt.date,
-                      plate: str | None = None) -> m.Visit:
+                      plate: str | None = None) -> m.GateVisit:
     if unit_id not in core.person_unit_ids(person.id):
         raise Forbidden(str(_l("You can pre-register visitors only for your own home.")))
     if not (visitor_name or "").strip():
@@ -990,7 +990,7 @@ def preregister_visit(person, unit_id: int, visitor_name: str, expected_on: dt.d
     if expected_on < dt.date.today():
         raise Invalid(fields={"expected_on": [str(_l("The day is in the past."))]})
     unit = core.db.session.get(core.Unit, unit_id)
-    visit = m.Visit(area_id=unit.area_id, community_id=unit.community_id, unit_id=unit.id,
+    visit = m.GateVisit(area_id=unit.area_id, community_id=unit.community_id, unit_id=unit.id,
                     visitor_name=visitor_name.strip(), plate=plate or None, expected_on=expected_on,
                     preregistered_by_id=person.id)
     core.db.session.add(visit)

@@ -328,8 +328,8 @@ def visitors():
             db.session.commit()
             flash(_("The gate knows your visitor is coming."), "success")
             return redirect(url_for(".visitors"))
-    mine = db.session.scalars(select(m.Visit).where(m.Visit.preregistered_by_id == person.id)
-                              .order_by(m.Visit.id.desc()).limit(20)).all()
+    mine = db.session.scalars(select(m.GateVisit).where(m.GateVisit.preregistered_by_id == person.id)
+                              .order_by(m.GateVisit.id.desc()).limit(20)).all()
     status = 422 if request.method == "POST" else 200
     return render_template("security_guard/visitors.html", form=form, visits=mine), status
 
@@ -395,18 +395,18 @@ def gate():
         status = 422
     ids = [c.id for c in communities]
     today = dt.date.today()
-    expected = db.session.scalars(select(m.Visit).where(
-        m.Visit.community_id.in_(ids), m.Visit.in_at.is_(None), m.Visit.expected_on == today)).all()
-    inside = db.session.scalars(select(m.Visit).where(
-        m.Visit.community_id.in_(ids), m.Visit.in_at.is_not(None), m.Visit.out_at.is_(None))
-        .order_by(m.Visit.in_at.desc()).limit(200)).all()
+    expected = db.session.scalars(select(m.GateVisit).where(
+        m.GateVisit.community_id.in_(ids), m.GateVisit.in_at.is_(None), m.GateVisit.expected_on == today)).all()
+    inside = db.session.scalars(select(m.GateVisit).where(
+        m.GateVisit.community_id.in_(ids), m.GateVisit.in_at.is_not(None), m.GateVisit.out_at.is_(None))
+        .order_by(m.GateVisit.in_at.desc()).limit(200)).all()
     return render_template("security_guard/gate.html", form=form, expected=expected, inside=inside), status
 
 
 @bp.route("/gate/<int:visit_id>/<any(arrive, leave):what>", methods=["POST"])
 @login_required
 def gate_move(visit_id, what):
-    visit = db.session.get(m.Visit, visit_id)
+    visit = db.session.get(m.GateVisit, visit_id)
     if visit is None:
         raise NotFound()
     try:

@@ -129,7 +129,7 @@ def test_owner_preregisters_a_visitor_in_the_portal(client, db, make, login_as):
     resp = client.post("/security_guard/visitors", data={"unit_id": unit.id, "visitor_name": "赵六",
                                                          "expected_on": tomorrow})
     assert resp.status_code == 302
-    visit = db.session.scalar(select(m.Visit))
+    visit = db.session.scalar(select(m.GateVisit))
     assert visit.unit_id == unit.id and visit.preregistered_by_id == owner.person_id
     other_unit = make.unit()
     resp = client.post("/security_guard/visitors", data={"unit_id": other_unit.id, "visitor_name": "x",
@@ -138,7 +138,7 @@ def test_owner_preregisters_a_visitor_in_the_portal(client, db, make, login_as):
     resp = client.post("/security_guard/visitors", data={"unit_id": unit.id, "visitor_name": "x",
                                                          "expected_on": "2020-01-01"})
     assert resp.status_code == 422
-    assert db.session.scalar(select(func.count()).select_from(m.Visit)) == 1
+    assert db.session.scalar(select(func.count()).select_from(m.GateVisit)) == 1
 
 
 def test_a_back_office_account_without_a_home_cannot_preregister(client, place, login_as):

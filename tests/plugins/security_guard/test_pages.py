@@ -144,9 +144,9 @@ def test_the_gate_log_page(client, db, place, make, guard_of, login_as):
     assert client.post("/security_guard/gate", data={"community_id": place[0].id, "plate": "京A88888"}).status_code == 302
     assert client.post("/security_guard/gate", data={"community_id": place[0].id}).status_code == 422
     db.session.expire_all()
-    assert db.session.get(m.Visit, expected.id).in_at is not None
+    assert db.session.get(m.GateVisit, expected.id).in_at is not None
     assert client.post(f"/security_guard/gate/{expected.id}/leave").status_code == 302
-    assert db.session.get(m.Visit, expected.id).out_at is not None
+    assert db.session.get(m.GateVisit, expected.id).out_at is not None
     assert client.post("/security_guard/gate/99999/leave").status_code == 404
     # a guard of community A cannot let in a visitor expected in community B
     unit_b = make.unit(building=make.building(community=place[1]))
