@@ -10,6 +10,8 @@ from core.app import create_app
 from core.audit.services import record as audit
 from core.auth.models import Account, Role, ScopeType
 from core.auth.permissions import can, person_unit_ids, require, visible_area_ids, visible_community_ids
+from core.auth.services import create_account
+from core.auth.services import grant as grant_role
 from core.database import Area as AreaColumn
 from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -65,6 +67,7 @@ __all__ = [
     "blind_index",
     "can",
     "collect",
+    "create_account",
     "create_app",
     "create_ticket",
     "current_account",
@@ -73,6 +76,7 @@ __all__ = [
     "encrypt",
     "get_setting",
     "get_setting_for_areas",
+    "grant_role",
     "hook",
     "hookimpl",
     "mask",

@@ -123,8 +123,9 @@ def ensure_categories(community: Community) -> None:
             continue
         have.add(d["code"])
         db.session.add(TicketCategory(
-            area_id=community.area_id, community_id=community.id, code=d["code"], name=d["name"],
-            workflow=d["workflow"], procedure=list(d.get("procedure", [])),
+            # plugins may offer lazily translated names: store them as text in the default language
+            area_id=community.area_id, community_id=community.id, code=d["code"], name=str(d["name"]),
+            workflow=d["workflow"], procedure=[str(step) for step in d.get("procedure", [])],
             response_minutes=d.get("response_minutes"), arrival_minutes=d.get("arrival_minutes"),
             resolution_minutes=d.get("resolution_minutes"), priority=d.get("priority", 3),
             around_the_clock=bool(d.get("around_the_clock", False)), origin=origin, sort_order=(i + 1) * 10))
