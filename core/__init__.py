@@ -6,10 +6,12 @@ guide lists each name and a test keeps that list and the docs in step.
 
 from core.api import Blueprint as ApiBlueprint
 from core.api import PageArgs, api_auth, current_account, page_of, page_schema, register_api
+from core.admin.services import create_portal_account
 from core.app import create_app
 from core.audit.services import record as audit
 from core.auth.models import Account, Role, ScopeType
 from core.auth.permissions import can, person_unit_ids, require, visible_area_ids, visible_community_ids
+from core.dashboard.charts import bar_chart, line_chart
 from core.database import Area as AreaColumn
 from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -31,8 +33,8 @@ __all__ = [
     "Account", "ApiBlueprint", "AppError", "Area", "AreaColumn", "Building", "Community", "Conflict",
     "Encrypted", "Forbidden", "Invalid", "Job", "Model", "Money", "NotFound", "Organisation", "Ownership",
     "PageArgs", "Person", "Residency", "Role", "ScopeType", "Setting", "UTCDateTime", "Unauthorized", "Unit",
-    "api_auth", "audit", "blind_index", "can", "collect", "create_app", "current_account", "db", "decrypt",
-    "encrypt", "get_setting", "hook", "hookimpl", "mask", "notify", "notify_role", "page_of", "page_schema",
+    "api_auth", "audit", "bar_chart", "blind_index", "can", "collect", "create_app", "create_portal_account", "current_account", "db", "decrypt",
+    "encrypt", "get_setting", "hook", "hookimpl", "line_chart", "mask", "notify", "notify_role", "page_of", "page_schema",
     "person_unit_ids", "publish_notice", "quantize", "register_api", "require", "utcnow",
     "visible_area_ids", "visible_community_ids", "withdraw_notice",
 ]

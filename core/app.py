@@ -23,8 +23,11 @@ CORE_AREAS_WITH_HOOKS: list[str] = []  # dotted modules of core areas that imple
 
 
 def _select_locale():
+    from flask import current_app, has_request_context
     from flask_login import current_user
 
+    if not has_request_context():  # services and jobs outside a request (messages of errors they raise)
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.args.get("lang") in LOCALES:
         session["lang"] = request.args["lang"]
     if session.get("lang") in LOCALES:
@@ -36,8 +39,6 @@ def _select_locale():
         best = request.accept_languages.best_match(["zh", "zh-CN", "zh_CN", "en"])
         if best:
             return "en" if best.startswith("en") else "zh_CN"
-    from flask import current_app
-
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -19,6 +19,11 @@ CORE_AREAS = [
     "auth",
     "dashboard",
     "portal",
+    "admin",
+    "settings",
+    "audit",
+    "notices",
+    "notifications",
 ]
 
 CORE_NAV = [
