@@ -4,9 +4,9 @@ Plugins import from here only (``from core import hookimpl, db, Model, ...``); t
 guide lists each name and a test keeps that list and the docs in step.
 """
 
+from core.admin.services import create_portal_account
 from core.api import Blueprint as ApiBlueprint
 from core.api import PageArgs, api_auth, current_account, page_of, page_schema, register_api
-from core.admin.services import create_portal_account
 from core.app import create_app
 from core.audit.services import record as audit
 from core.auth.models import Account, Role, ScopeType

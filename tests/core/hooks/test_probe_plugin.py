@@ -157,19 +157,19 @@ def test_notification_channels(probe_app, world):
         from core.database import db as handle
 
         rows = notify([handle.session.merge(world["manager"])], "Probe subject")
-        assert probe.SENT == rows and probe.SENT[0].subject == "Probe subject"
+        assert rows == probe.SENT and probe.SENT[0].subject == "Probe subject"
 
 
 def test_notice_published(probe_app, world):
     resp = _client(probe_app, world["manager"]).post("/notices/new", data={
         "title": "Probe notice", "body": "b", "kind": "general", "audience": f"community:{world['community'].id}"})
     assert resp.status_code == 302
-    from core.notices.models import Notice
     from core.database import db as handle
+    from core.notices.models import Notice
 
     handle.session.expire_all()
     notice = handle.session.scalars(select(Notice).where(Notice.title == "Probe notice")).one()
-    assert probe.PUBLISHED == [notice.id]
+    assert [notice.id] == probe.PUBLISHED
 
 
 def test_without_the_probe_none_of_it_shows(client, login_as, world):
