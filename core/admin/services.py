@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from werkzeug.security import generate_password_hash
 
@@ -103,9 +104,9 @@ def create(actor: Account, *, username: str, password: str, display_name: str, o
     username, display_name = (username or "").strip(), (display_name or "").strip()
     errors = {}
     if not username:
-        errors["username"] = ["This field is required."]
+        errors["username"] = [_l("This field is required.")]
     if not display_name:
-        errors["display_name"] = ["This field is required."]
+        errors["display_name"] = [_l("This field is required.")]
     if errors:
         raise Invalid(fields=errors)
     if not is_platform_admin(actor):
@@ -113,9 +114,9 @@ def create(actor: Account, *, username: str, password: str, display_name: str, o
         if organisation_id is None and len(mine) == 1:
             organisation_id = next(iter(mine))
         if organisation_id not in mine:
-            raise Forbidden("You may create accounts of your own organisation only.")
+            raise Forbidden(_l("You may create accounts of your own organisation only."))
     if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
-        raise Invalid(fields={"organisation_id": ["Unknown organisation."]})
+        raise Invalid(fields={"organisation_id": [_l("Unknown organisation.")]})
     account = auth_services.create_account(username, password, display_name, organisation_id=organisation_id,
                                            email=email or None, phone=phone or None)
     record(actor, "create", "Account", account.id, changes={"username": username})
@@ -139,7 +140,7 @@ def set_active(actor: Account, account: Account, active: bool) -> Account:
     if not manages(actor, account):
         raise Forbidden()
     if account.id == actor.id and not active:
-        raise Conflict("You cannot disable your own account.")
+        raise Conflict(_l("You cannot disable your own account."))
     if account.active != active:
         account.active = active
         record(actor, "enable" if active else "disable", "Account", account.id)
@@ -167,7 +168,7 @@ def _scope_object(scope_type: ScopeType, scope_id):
         return None
     obj = db.session.get(model, scope_id) if isinstance(scope_id, int) else None
     if obj is None or (scope_type == S.company and obj.kind != OrgKind.property_company):
-        raise Invalid(fields={"scope_id": ["Unknown scope."]})
+        raise Invalid(fields={"scope_id": [_l("Unknown scope.")]})
     return obj
 
 
@@ -176,21 +177,21 @@ def check_grant(actor: Account, account: Account, role, scope_type, scope_id):
     try:
         role = Role(role)
     except ValueError:
-        raise Invalid(fields={"role": ["Unknown role."]}) from None
+        raise Invalid(fields={"role": [_l("Unknown role.")]}) from None
     try:
         scope_type = ScopeType(scope_type)
     except ValueError:
-        raise Invalid(fields={"scope_type": ["Unknown scope type."]}) from None
+        raise Invalid(fields={"scope_type": [_l("Unknown scope type.")]}) from None
     if scope_type not in ROLE_SCOPES[role]:
         allowed = ", ".join(sorted(ROLE_SCOPES[role]))
-        raise Invalid(fields={"scope_type": [f"This role is granted on: {allowed}."]})
+        raise Invalid(fields={"scope_type": [_l("This role is granted on: %(scopes)s.", scopes=allowed)]})
     if scope_type == S.platform:
         scope_id = None
     scope = _scope_object(scope_type, scope_id)
     if role in COMPANY_ROLES and account.organisation_id is not None:
         company = scope.company_id if scope_type == S.community else scope.id
         if company != account.organisation_id:
-            raise Invalid(fields={"scope_id": ["A company's roles are granted only on that company's communities."]})
+            raise Invalid(fields={"scope_id": [_l("A company's roles are granted only on that company's communities.")]})
     if not manages(actor, account):
         raise Forbidden()
     if not is_platform_admin(actor):
@@ -198,7 +199,7 @@ def check_grant(actor: Account, account: Account, role, scope_type, scope_id):
         on_mine = (scope_type == S.community and scope.company_id in mine) or (
             scope_type == S.company and scope.id in mine)
         if role not in COMPANY_ROLES or not on_mine:
-            raise Forbidden("You may grant your company's roles on your company's communities only.")
+            raise Forbidden(_l("You may grant your company's roles on your company's communities only."))
     return role, scope_type, scope
 
 
@@ -230,7 +231,7 @@ def revoke_grant(actor: Account, account: Account, grant_id: int) -> None:
         if not on_mine:
             raise Forbidden()
     if row.role == R.platform_admin and account.id == actor.id:
-        raise Conflict("You cannot revoke your own platform administration.")
+        raise Conflict(_l("You cannot revoke your own platform administration."))
     account.grants.remove(row)
     record(actor, "revoke", "Account", account.id,
            changes={"role": str(row.role), "scope_type": str(row.scope_type), "scope_id": row.scope_id})
@@ -277,9 +278,9 @@ def create_portal_account(actor, person, username: str, password: str) -> Accoun
     if not allowed:
         raise Forbidden()
     if not (username or "").strip():
-        raise Invalid(fields={"username": ["This field is required."]})
+        raise Invalid(fields={"username": [_l("This field is required.")]})
     if db.session.scalar(select(Account.id).where(Account.person_id == person.id)):
-        raise Conflict("This person already has a portal account.")
+        raise Conflict(_l("This person already has a portal account."))
     account = auth_services.create_account((username or "").strip(), password, person.name, person_id=person.id,
                                            email=person.email, phone=None)
     record(actor, "create_portal_account", "Account", account.id, changes={"person_id": person.id},

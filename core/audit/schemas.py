@@ -1,5 +1,6 @@
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from core.api.base import PageArgs
@@ -23,7 +24,7 @@ class AuditFilterArgs(Schema):
         from flask import current_app
 
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise ValidationError({"until": ["Must not be before the start."]})
+            raise ValidationError({"until": [_l("Must not be before the start.")]})
         tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         if data.get("since"):
             data["since"] = dt.datetime.combine(data["since"], dt.time(), tz).astimezone(dt.UTC)

@@ -48,7 +48,7 @@ def index():
 @login_required
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
-        raise Invalid(fields={"format": ["Must be one of: csv, xlsx."]})
+        raise Invalid(fields={"format": [_l("Must be one of: %(choices)s.", choices="csv, xlsx")]})
     filters = parse_filters(request.args)
     entries = db.session.scalars(services.query(current_user, **filters).limit(EXPORT_LIMIT)).all()
     services.record(current_user, "export", "AuditEntry", None, changes={"rows": len(entries), "format": fmt})

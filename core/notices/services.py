@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from core.database import db, utcnow
@@ -91,22 +92,22 @@ def resolve_audience(area_id=None, community_id=None, building_id=None):
     if building_id is not None:
         building = db.session.get(Building, building_id)
         if building is None:
-            raise Invalid(fields={"building_id": ["Unknown building."]})
+            raise Invalid(fields={"building_id": [_l("Unknown building.")]})
         community_id = community_id or building.community_id
         if community_id != building.community_id:
-            raise Invalid(fields={"building_id": ["This building is not in the community."]})
+            raise Invalid(fields={"building_id": [_l("This building is not in the community.")]})
     if community_id is not None:
         community = db.session.get(Community, community_id)
         if community is None:
-            raise Invalid(fields={"community_id": ["Unknown community."]})
+            raise Invalid(fields={"community_id": [_l("Unknown community.")]})
         area_id = area_id or community.area_id
         if area_id != community.area_id:
-            raise Invalid(fields={"community_id": ["This community is not in the area."]})
+            raise Invalid(fields={"community_id": [_l("This community is not in the area.")]})
     if area_id is None:
-        raise Invalid(fields={"area_id": ["Choose an area, a community or a building."]})
+        raise Invalid(fields={"area_id": [_l("Choose an area, a community or a building.")]})
     area = db.session.get(Area, area_id)
     if area is None:
-        raise Invalid(fields={"area_id": ["Unknown area."]})
+        raise Invalid(fields={"area_id": [_l("Unknown area.")]})
     return area, community, building
 
 
@@ -124,14 +125,14 @@ def publish_checked(actor, *, title: str, body: str, area_id=None, community_id=
     from core.errors import Forbidden
 
     if kind not in KINDS:
-        raise Invalid(fields={"kind": ["Must be one of: " + ", ".join(KINDS) + "."]})
+        raise Invalid(fields={"kind": [_l("Must be one of: %(choices)s.", choices=", ".join(KINDS))]})
     area, community, building = resolve_audience(area_id, community_id, building_id)
     if not can_publish_to(actor, area, community):
         raise Forbidden()
     if publish_at is not None and publish_at.tzinfo is None:
-        raise Invalid(fields={"publish_at": ["Give a time zone."]})
+        raise Invalid(fields={"publish_at": [_l("Give a time zone.")]})
     if expire_at is not None and expire_at.tzinfo is None:
-        raise Invalid(fields={"expire_at": ["Give a time zone."]})
+        raise Invalid(fields={"expire_at": [_l("Give a time zone.")]})
     if expire_at is None:
         from core.settings.services import get as get_setting
 

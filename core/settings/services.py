@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.database import db
@@ -151,13 +152,13 @@ def resolve_scope(scope_type: str, scope_id):
     from core.places.models import Area, Community
 
     if scope_type not in SCOPE_TYPES:
-        raise Invalid(fields={"scope_type": ["Must be one of: platform, area, community."]})
+        raise Invalid(fields={"scope_type": [_l("Must be one of: platform, area, community.")]})
     if scope_type == "platform":
         return None
     model = Area if scope_type == "area" else Community
     obj = db.session.get(model, scope_id) if isinstance(scope_id, int) else None
     if obj is None:
-        raise Invalid(fields={"scope_id": ["Unknown scope."]})
+        raise Invalid(fields={"scope_id": [_l("Unknown scope.")]})
     return obj
 
 

@@ -90,7 +90,7 @@ def edit(key: str):
                 try:
                     raw = json.loads(raw)
                 except ValueError:
-                    raise Invalid(fields={"value": ["Not valid JSON."]}) from None
+                    raise Invalid(fields={"value": [_l("Not valid JSON.")]}) from None
             services.change(current_user, key, raw, scope_type, scope, form.note.data)
         except Invalid as exc:
             form.value.errors = [_(m) for m in exc.fields.get("value", [])] + [

@@ -285,3 +285,10 @@ def test_portal_account_api(client, api_headers, make, world, db):
         "person_id": 999999, "username": "owner-3", "password": "owner-pass-123"}), 404)
     assert_envelope(client.post("/api/v1/accounts/portal", headers=api_headers(world["staff_b"]), json={
         "person_id": person.id, "username": "owner-4", "password": "owner-pass-123"}), 403)
+
+
+def test_pages_speak_chinese(client, login_as, world):
+    login_as(world["admin"])
+    assert "账号" in client.get("/admin/accounts?lang=zh_CN").get_data(as_text=True)
+    assert "审计日志" in client.get("/audit/").get_data(as_text=True)
+    assert "默认值依据" in client.get("/settings/").get_data(as_text=True)
