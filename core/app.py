@@ -26,7 +26,7 @@ def _select_locale():
     from flask import current_app, has_request_context
     from flask_login import current_user
 
-    if not has_request_context():  # services and jobs outside a request (messages of errors they raise)
+    if not has_request_context():  # CLI, jobs, service calls in tests
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.args.get("lang") in LOCALES:
         session["lang"] = request.args["lang"]

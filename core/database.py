@@ -90,9 +90,13 @@ class _ScaledDecimal(TypeDecorator):
 class Money(_ScaledDecimal):
     """Yuan as ``Decimal`` with two places, stored as integer fen."""
 
+    cache_ok = True  # SQLAlchemy asks each TypeDecorator subclass for itself
+
 
 class Area(_ScaledDecimal):
     """Square metres as ``Decimal`` with two places, stored as integer 0.01 m²."""
+
+    cache_ok = True
 
 
 class Encrypted(TypeDecorator):

@@ -61,6 +61,9 @@ def nav_for(user) -> list[dict]:
 
 
 def register_core_blueprints(app: Flask) -> None:
+    from core.api.views import bp as api_docs
+
+    app.register_blueprint(api_docs)
     for area in CORE_AREAS:
         views = _area_module(area, "views")
         if views is not None and hasattr(views, "bp"):

@@ -30,3 +30,10 @@ def test_messages_follow_the_users_language(client):
 def test_html_pages_get_an_error_page(client):
     resp = client.get("/no-such-page", headers={"Accept": "text/html"})
     assert resp.status_code == 404 and "text/html" in resp.content_type
+
+
+def test_openapi_document_and_browsable_page(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/auth/tokens" in spec["paths"]
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and "/api/v1/auth/tokens" in page.get_data(as_text=True)
