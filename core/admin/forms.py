@@ -1,9 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.auth.models import Role, ScopeType
+ROLE_LABELS = {
+    "platform_admin": _l("Platform administrator"), "company_admin": _l("Company administrator"),
+    "manager": _l("Manager"), "staff": _l("Staff"), "guard": _l("Security guard"),
+    "committee_member": _l("Owners' committee member"), "rc_staff": _l("Residents' committee staff"),
+    "drugfree_officer": _l("Drug-free community officer"), "developer_rep": _l("Developer representative"),
+    "auditor": _l("Auditor"),
+}
+SCOPE_LABELS = {"platform": _l("Platform"), "company": _l("Company"), "street": _l("Street office"),
+                "area": _l("Area"), "community": _l("Community")}
 
 
 class AccountForm(FlaskForm):
@@ -16,9 +24,8 @@ class AccountForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
-    scope_type = SelectField(_l("Scope type"), choices=[(s.value, s.value) for s in ScopeType])
-    scope_id = IntegerField(_l("Scope id"), validators=[Optional()])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    scope = SelectField(_l("Scope"), validate_choice=False)
 
 
 class ResetPasswordForm(FlaskForm):

@@ -260,6 +260,24 @@ def scope_names(grants) -> dict:
     return out
 
 
+def grantable_scopes(actor: Account) -> list[tuple[str, int | None, str]]:
+    """Scopes ``actor`` may pick when granting: (scope_type, id, name); a company_admin only its own."""
+    if is_platform_admin(actor):
+        out: list[tuple[str, int | None, str]] = [("platform", None, "")]
+        out += [("street", o.id, o.name) for o in db.session.scalars(select(StreetOffice).order_by(StreetOffice.name))]
+        out += [("area", o.id, o.name) for o in db.session.scalars(select(Area).order_by(Area.name))]
+        out += [("company", o.id, o.name) for o in db.session.scalars(
+            select(Organisation).where(Organisation.kind == OrgKind.property_company).order_by(Organisation.name))]
+        out += [("community", o.id, o.name) for o in db.session.scalars(select(Community).order_by(Community.name))]
+        return out
+    mine = managed_company_ids(actor) or {-1}
+    out = [("company", o.id, o.name) for o in db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(mine)).order_by(Organisation.name))]
+    out += [("community", o.id, o.name) for o in db.session.scalars(
+        select(Community).where(Community.company_id.in_(mine)).order_by(Community.name))]
+    return out
+
+
 def create_portal_account(actor, person, username: str, password: str) -> Account:
     """Give an owner or resident a portal account linked to their person record.
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from core.admin import services
-from core.admin.forms import AccountForm, GrantForm, ResetPasswordForm
+from core.admin.forms import ROLE_LABELS, SCOPE_LABELS, AccountForm, GrantForm, ResetPasswordForm
 from core.api.base import page_of
 from core.auth.permissions import require
 from core.database import db
@@ -48,7 +48,8 @@ def accounts():
     active = {"1": True, "0": False}.get(request.args.get("active", ""))
     stmt = services.accounts_query(current_user, q or None, _int_arg("organisation_id"), active)
     page = page_of(stmt, {"page": max(_int_arg("page") or 1, 1), "per_page": 50})
-    return render_template("admin/accounts.html", page=page, q=q, active=request.args.get("active", ""))
+    return render_template("admin/accounts.html", page=page, q=q, active=request.args.get("active", ""),
+                           role_labels=ROLE_LABELS)
 
 
 def _organisation_choices():
@@ -82,11 +83,24 @@ def account_new():
     return render_template("admin/account_new.html", form=form), 200 if not form.errors else 422
 
 
+def _grant_form(form=None):
+    form = form or GrantForm(prefix="g")
+    form.scope.choices = [(f"{st}:{sid or ''}", f"{SCOPE_LABELS[st]}: {name}" if sid else SCOPE_LABELS[st])
+                          for st, sid, name in services.grantable_scopes(current_user)]
+    return form
+
+
+def _parse_scope(value: str):
+    scope_type, _sep, ident = (value or "").partition(":")
+    return scope_type, int(ident) if ident.isdigit() else None
+
+
 def _detail(account, grant_form=None, reset_form=None, status=200, new_password=None):
     names = services.scope_names(account.grants)
     grants = [(g, services.scope_label(g, names)) for g in account.grants]
     return render_template("admin/account_detail.html", account=account, grants=grants,
-                           grant_form=grant_form or GrantForm(prefix="g"),
+                           role_labels=ROLE_LABELS, scope_labels=SCOPE_LABELS,
+                           grant_form=_grant_form(grant_form),
                            reset_form=reset_form or ResetPasswordForm(prefix="r"),
                            new_password=new_password), status
 
@@ -101,12 +115,12 @@ def account_detail(account_id: int):
 @login_required
 def account_grant(account_id: int):
     account = services.get_account(current_user, account_id)
-    form = GrantForm(prefix="g")
+    form = _grant_form()
     if form.validate_on_submit():
         try:
-            services.add_grant(current_user, account, form.role.data, form.scope_type.data, form.scope_id.data)
+            services.add_grant(current_user, account, form.role.data, *_parse_scope(form.scope.data))
         except Invalid as exc:
-            form_errors(form, exc)
+            form.scope.errors = [_(str(m)) for msgs in exc.fields.values() for m in msgs]
         else:
             db.session.commit()
             flash(_("The role has been granted."), "success")

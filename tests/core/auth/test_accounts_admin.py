@@ -166,12 +166,12 @@ def test_accounts_pages_for_platform_admin(client, login_as, world, db):
     acc = db.session.query(Account).filter_by(username="wang5").one()
     assert client.get(f"/admin/accounts/{acc.id}").status_code == 200
     resp = client.post(f"/admin/accounts/{acc.id}/grants",
-                       data={"g-role": "staff", "g-scope_type": "community", "g-scope_id": world["ca"].id})
+                       data={"g-role": "staff", "g-scope": f"community:{world['ca'].id}"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert [(g.role, g.scope_id) for g in acc.grants] == [("staff", world["ca"].id)]
     bad = client.post(f"/admin/accounts/{acc.id}/grants",
-                      data={"g-role": "staff", "g-scope_type": "community", "g-scope_id": world["cb"].id})
+                      data={"g-role": "staff", "g-scope": f"community:{world['cb'].id}"})
     assert bad.status_code == 422
     gid = acc.grants[0].id
     assert client.post(f"/admin/accounts/{acc.id}/grants/{gid}/revoke").status_code == 302
@@ -197,7 +197,7 @@ def test_company_admin_refused_on_other_company(client, login_as, world):
     login_as(world["ca_admin"])
     assert client.get(f"/admin/accounts/{world['staff_b'].id}").status_code == 404
     resp = client.post(f"/admin/accounts/{world['staff_a'].id}/grants",
-                       data={"g-role": "manager", "g-scope_type": "community", "g-scope_id": world["cb"].id})
+                       data={"g-role": "manager", "g-scope": f"community:{world['cb'].id}"})
     assert resp.status_code in (403, 422)
     assert client.get(f"/admin/accounts/{world['staff_a'].id}").status_code == 200
 
@@ -292,3 +292,15 @@ def test_pages_speak_chinese(client, login_as, world):
     assert "账号" in client.get("/admin/accounts?lang=zh_CN").get_data(as_text=True)
     assert "审计日志" in client.get("/audit/").get_data(as_text=True)
     assert "默认值依据" in client.get("/settings/").get_data(as_text=True)
+
+
+def test_company_admin_picks_only_own_scopes(client, login_as, world):
+    scopes = services.grantable_scopes(world["ca_admin"])
+    assert ("community", world["ca"].id, world["ca"].name) in scopes
+    assert all(sid != world["cb"].id for st, sid, _n in scopes if st == "community")
+    assert all(st in ("company", "community") for st, _sid, _n in scopes)
+    login_as(world["ca_admin"])
+    page = client.get(f"/admin/accounts/{world['staff_a'].id}").get_data(as_text=True)
+    assert f'value="community:{world["ca"].id}"' in page and f'value="community:{world["cb"].id}"' not in page
+    full = services.grantable_scopes(world["admin"])
+    assert ("platform", None, "") in full and ("area", world["area"].id, world["area"].name) in full
