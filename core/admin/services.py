@@ -188,10 +188,7 @@ def check_grant(actor: Account, account: Account, role, scope_type, scope_id):
     if scope_type == S.platform:
         scope_id = None
     scope = _scope_object(scope_type, scope_id)
-    if role in COMPANY_ROLES and account.organisation_id is not None:
-        company = scope.company_id if scope_type == S.community else scope.id
-        if company != account.organisation_id:
-            raise Invalid(fields={"scope_id": [_l("A company's roles are granted only on that company's communities.")]})
+    # who may give it first (403), then whether it fits the account (422)
     if not manages(actor, account):
         raise Forbidden()
     if not is_platform_admin(actor):
@@ -200,6 +197,10 @@ def check_grant(actor: Account, account: Account, role, scope_type, scope_id):
             scope_type == S.company and scope.id in mine)
         if role not in COMPANY_ROLES or not on_mine:
             raise Forbidden(_l("You may grant your company's roles on your company's communities only."))
+    if role in COMPANY_ROLES and account.organisation_id is not None:
+        company = scope.company_id if scope_type == S.community else scope.id
+        if company != account.organisation_id:
+            raise Invalid(fields={"scope_id": [_l("A company's roles are granted only on that company's communities.")]})
     return role, scope_type, scope
 
 

@@ -33,12 +33,14 @@ class Setting:
     choices: tuple = field(default_factory=tuple)
 
 
+# Labels and sources are lazy translations: shown in the reader's language.
 CORE_SETTINGS = [
-    Setting("core.lockout_threshold", "int", 5, "House rule: lock an account after repeated failed logins",
-            "Failed logins before lockout", scopes=("platform",), min=3, max=20),
-    Setting("core.notice_default_days", "int", 30, "House rule", "Default days a notice stays up", min=1, max=3650),
-    Setting("core.hotline_hours", "str", "24h", "2004 trial grade standard, level 1: 24-hour hotline",
-            "Service hotline hours"),
+    Setting("core.lockout_threshold", "int", 5, _l("House rule: lock an account after repeated failed logins"),
+            _l("Failed logins before lockout"), scopes=("platform",), min=3, max=20),
+    Setting("core.notice_default_days", "int", 30, _l("House rule"), _l("Default days a notice stays up"),
+            min=1, max=3650),
+    Setting("core.hotline_hours", "str", "24h", _l("2004 trial grade standard, level 1: 24-hour hotline"),
+            _l("Service hotline hours")),
 ]
 
 

@@ -52,3 +52,22 @@ def test_notice_reaches_the_owners_phone(page, phone, live_url, make, screenshot
     screenshot(phone, "portal")
     phone.goto(f"{live_url}/c/{community.id}/notices")
     assert "周六停水通知" in phone.content()
+
+
+def test_residents_committee_dashboard_and_settings(page, live_url, make, screenshot):
+    area = make.area(name="浏览器社区")
+    make.community(area=area, name="东苑")
+    make.community(area=area, name="西苑")
+    make.account("rc_staff", area, username="browser_rc")
+    login(page, live_url, "browser_rc")
+    page.goto(f"{live_url}/areas/{area.id}/dashboard")
+    assert page.locator("[data-community]").count() == 2
+    screenshot(page, "area-dashboard")
+    page.goto(f"{live_url}/settings/?scope_type=area&scope_id={area.id}")
+    page.locator("tr[data-key='core.notice_default_days'] a").click()
+    page.fill("textarea[name=value]", "45")
+    page.fill("input[name=note]", "居委会决定")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("tr[data-key='core.notice_default_days'] .value").inner_text() == "45"
+    screenshot(page, "settings")

@@ -69,7 +69,7 @@ def test_grant_rules(world):
     g = services.add_grant(ca_admin, staff_a, "manager", "community", world["ca"].id)
     assert isinstance(g, Grant) and g.organisation_id == world["A"].id
     # ... but not on another company's community
-    with pytest.raises((Forbidden, Invalid)):
+    with pytest.raises(Forbidden):
         services.add_grant(ca_admin, staff_a, "manager", "community", world["cb"].id)
     # ... nor a role that is not a company role
     with pytest.raises(Forbidden):
@@ -198,7 +198,7 @@ def test_company_admin_refused_on_other_company(client, login_as, world):
     assert client.get(f"/admin/accounts/{world['staff_b'].id}").status_code == 404
     resp = client.post(f"/admin/accounts/{world['staff_a'].id}/grants",
                        data={"g-role": "manager", "g-scope": f"community:{world['cb'].id}"})
-    assert resp.status_code in (403, 422)
+    assert resp.status_code == 403
     assert client.get(f"/admin/accounts/{world['staff_a'].id}").status_code == 200
 
 
@@ -260,9 +260,8 @@ def test_accounts_api_bad_input(client, api_headers, world):
 
 def test_accounts_api_refusals(client, api_headers, world):
     h = api_headers(world["ca_admin"])
-    err = client.post(f"/api/v1/accounts/{world['staff_a'].id}/grants", headers=h,
-                      json={"role": "manager", "scope_type": "community", "scope_id": world["cb"].id})
-    assert err.status_code in (403, 422)
+    assert_envelope(client.post(f"/api/v1/accounts/{world['staff_a'].id}/grants", headers=h,
+                                json={"role": "manager", "scope_type": "community", "scope_id": world["cb"].id}), 403)
     assert_envelope(client.post(f"/api/v1/accounts/{world['staff_a'].id}/grants", headers=h,
                                 json={"role": "auditor", "scope_type": "community", "scope_id": world["ca"].id}), 403)
     assert_envelope(client.get(f"/api/v1/accounts/{world['staff_b'].id}", headers=h), 404)

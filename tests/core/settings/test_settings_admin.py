@@ -30,7 +30,7 @@ def test_in_force_follows_community_area_platform_default(world):
     services.change(world["admin"], key, 20, "platform", None)
     rows = {r["key"]: r for r in services.in_force("community", world["ca"])}
     assert rows[key]["value"] == 20 and rows[key]["origin"] == "platform" and rows[key]["default"] == 30
-    assert rows[key]["source"] == "House rule"
+    assert str(rows[key]["source"]) == "内部规定"  # the source, in the reader's language
     services.change(world["rc"], key, 15, "area", world["area"])
     services.change(world["manager"], key, 10, "community", world["ca"], note="小区规定")
     assert services.get(key, community=world["ca"]) == 10
@@ -103,7 +103,7 @@ def test_settings_pages(client, login_as, world, db):
     ca = world["ca"]
     page = client.get(f"/settings/?scope_type=community&scope_id={ca.id}")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "core.notice_default_days" in text and "House rule" in text
+    assert page.status_code == 200 and "core.notice_default_days" in text and "内部规定" in text
     assert client.get(f"/settings/core.notice_default_days?scope_type=community&scope_id={ca.id}").status_code == 200
     resp = client.post("/settings/core.notice_default_days",
                        data={"value": "12", "note": "n", "scope_type": "community", "scope_id": ca.id})
@@ -138,7 +138,7 @@ def test_settings_api(client, api_headers, world, make):
     listing = client.get(f"/api/v1/settings?scope_type=area&scope_id={area.id}", headers=h)
     assert listing.status_code == 200
     row = next(r for r in listing.json if r["key"] == "core.notice_default_days")
-    assert row["value"] == 30 and row["origin"] == "default" and row["source"] == "House rule"
+    assert row["value"] == 30 and row["origin"] == "default" and row["source"] == "内部规定"
     put = client.put("/api/v1/settings/core.notice_default_days", headers=h,
                      json={"scope_type": "area", "scope_id": area.id, "value": 45, "note": "居委会"})
     assert put.status_code == 200 and put.json["value"] == 45 and put.json["origin"] == "area"
