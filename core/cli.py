@@ -136,6 +136,13 @@ def serve(host, port):
     create_app().run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
+def _core_area_commands() -> None:
+    from core.calendar.cli import calendar_cli
+
+    if "calendar" not in cli.commands:
+        cli.add_command(calendar_cli)
+
+
 def build_cli(app=None) -> click.Group:
     """The root group with every plugin's commands (``register_cli`` hook)."""
     from flask.cli import ScriptInfo
@@ -143,6 +150,7 @@ def build_cli(app=None) -> click.Group:
     from core.app import create_app
 
     app = app or create_app()
+    _core_area_commands()
     with app.app_context():
         app.extensions["jiayuan.pm"].hook.register_cli(cli=cli)
     cli.context_settings = {"obj": ScriptInfo(create_app=lambda: app)}

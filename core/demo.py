@@ -78,7 +78,10 @@ def _person(fake: Faker, rng: random.Random, area_id: int, min_age=22, max_age=8
 
 def load_demo(only_if_empty: bool = False) -> bool:
     """Create the demo register and accounts once, then let plugins add theirs. Returns True if created."""
+    from core.calendar.services import seed_from_package
     from core.plugins import hook
+
+    seed_from_package(None)  # the holiday calendar table, idempotent
 
     existing = db.session.scalar(select(StreetOffice).where(StreetOffice.name == STREET))
     if existing is not None or (only_if_empty and db.session.scalar(select(Community.id).limit(1))):

@@ -28,7 +28,9 @@ class MigrationSet:
 
 
 # Core areas with their own history, in upgrade order: (name, folder, table prefix)
-CORE_SETS: list[tuple[str, Path, str]] = []
+CORE_SETS: list[tuple[str, Path, str]] = [
+    ("calendar", HERE / "calendar" / "migrations" / "versions", "calendar_"),
+]
 
 
 def migration_sets(app: Flask) -> list[MigrationSet]:

@@ -17,6 +17,7 @@ from core.api.base import register_api
 
 CORE_AREAS = [
     "auth",
+    "calendar",
     "dashboard",
     "portal",
     "admin",

@@ -32,6 +32,9 @@ CORE_PERMISSIONS: dict[str, dict] = {
     "dashboard.area": {"label": "Residents' committee dashboard",
                        "roles": [R.rc_staff, R.drugfree_officer, R.auditor]},
     "plugins.manage": {"label": "See and manage plugins", "roles": [R.platform_admin]},
+    "calendar.edit": {"label": "Edit and import the holiday calendar", "roles": [R.platform_admin]},
+    "calendar.hours.edit": {"label": "Edit a community's working hours (SLA clock)",
+                            "roles": [R.platform_admin, R.company_admin, R.manager]},
 }
 
 

@@ -39,6 +39,9 @@ CORE_SETTINGS = [
             _l("Failed logins before lockout"), scopes=("platform",), min=3, max=20),
     Setting("core.notice_default_days", "int", 30, _l("House rule"), _l("Default days a notice stays up"),
             min=1, max=3650),
+    Setting("calendar.working_periods", "str", "08:30-12:00,13:30-17:30",
+            _l("Company promise (the property service contract's office hours)"),
+            _l("Working hours of the SLA clock"), _l("Local periods of a working day, e.g. 08:30-12:00,13:30-17:30")),
     Setting("core.hotline_hours", "str", "24h", _l("2004 trial grade standard, level 1: 24-hour hotline"),
             _l("Service hotline hours")),
 ]

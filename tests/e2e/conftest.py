@@ -96,5 +96,5 @@ def login(pg, base: str, username: str, password: str = "test-pass-123") -> None
     pg.goto(f"{base}/login")
     pg.fill("input[name=username]", username)
     pg.fill("input[name=password]", password)
-    pg.click("button[type=submit]")
+    pg.click("main button[type=submit]")
     pg.wait_for_load_state("networkidle")
