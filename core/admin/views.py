@@ -184,3 +184,22 @@ def jobs():
     require(current_user, "plugins.manage")
     runs = {r.name: r for r in db.session.scalars(select(JobRun))}
     return render_template("admin/jobs.html", jobs=registered_jobs(), runs=runs)
+
+
+@bp.route("/jobs/<name>/run", methods=["POST"])
+@login_required
+def job_run(name: str):
+    """Run one registered job now (platform_admin); the result shows on the jobs page."""
+    from flask import current_app
+
+    from core.jobs.services import registered_jobs, run_job
+
+    require(current_user, "plugins.manage")
+    job = next((j for j in registered_jobs() if j.name == name), None)
+    if job is None:
+        from core.errors import NotFound
+
+        raise NotFound()
+    status, _summary = run_job(current_app._get_current_object(), job)
+    flash(_("Job %(name)s: %(status)s", name=name, status=status), "success" if status == "ok" else "error")
+    return redirect(url_for("admin.jobs"))

@@ -303,3 +303,34 @@ def test_company_admin_picks_only_own_scopes(client, login_as, world):
     assert f'value="community:{world["ca"].id}"' in page and f'value="community:{world["cb"].id}"' not in page
     full = services.grantable_scopes(world["admin"])
     assert ("platform", None, "") in full and ("area", world["area"].id, world["area"].name) in full
+
+
+def test_run_a_job_now(make_app, make, db):
+    from core import Job, hookimpl
+
+    ran = []
+
+    class Plugin:
+        PLUGIN_NAME = "jobprobe"
+
+        @staticmethod
+        @hookimpl
+        def jobs():
+            return [Job("jobprobe.once", 3600, lambda app: ran.append(1) or "done", "x"),
+                    Job("jobprobe.boom", 3600, lambda app: 1 / 0, "y")]
+
+    admin = make.account("platform_admin")
+    staff = make.account("staff", make.community())
+    db.session.commit()
+    app = make_app(plugins=[Plugin])
+    c = app.test_client()
+    with c.session_transaction() as sess:
+        sess["_user_id"] = str(admin.id)
+    assert c.post("/admin/jobs/jobprobe.once/run").status_code == 302 and ran == [1]
+    assert c.post("/admin/jobs/jobprobe.boom/run").status_code == 302
+    page = c.get("/admin/jobs").get_data(as_text=True)
+    assert 'data-job="jobprobe.boom"' in page and "ZeroDivisionError" in page
+    assert c.post("/admin/jobs/nope/run").status_code == 404
+    with c.session_transaction() as sess:
+        sess["_user_id"] = str(staff.id)
+    assert c.post("/admin/jobs/jobprobe.once/run").status_code == 403 and ran == [1]

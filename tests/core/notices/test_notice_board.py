@@ -206,3 +206,24 @@ def test_notices_api(client, api_headers, world, db):
         "title": "x", "body": "b", "community_id": world["ca"].id}), 403)
     assert_envelope(client.get(f"/api/v1/notices/{nid}", headers=hb), 403)
     assert client.get("/api/v1/notices", headers=hb).json["total"] == 0
+
+
+def test_demo_notices_are_idempotent(make, db):
+    from core.notices.hooks import DEMO_NOTICES, demo_data
+
+    area = make.area()
+    make.community(area=area, name="阳光花园")
+    make.community(area=area, name="翠湖苑")
+    demo_data(session=db.session)
+    demo_data(session=db.session)
+    rows = db.session.query(Notice).filter_by(source_module="demo").all()
+    assert len(rows) == len(DEMO_NOTICES)
+    assert all(services.status_of(n) == "current" for n in rows)
+    assert any(n.audience == "area" for n in rows)
+
+
+def test_demo_notices_hook_is_registered(app):
+    from core.plugins import hook
+
+    with app.app_context():
+        assert "core.notices.hooks" in [impl.plugin_name for impl in hook().demo_data.get_hookimpls()]
