@@ -37,7 +37,9 @@ def index():
     page_no = request.args.get("page", "1")
     page = page_of(stmt, {"page": int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1, "per_page": 50})
     ids = {e.account_id for e in page["items"] if e.account_id}
-    names = dict(db.session.execute(select(Account.id, Account.username).where(Account.id.in_(ids)))) if ids else {}
+    names = {}
+    if ids:
+        names = dict(db.session.execute(select(Account.id, Account.username).where(Account.id.in_(ids))).tuples().all())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", page=page, names=names, args=args,
                            csv_url=url_for("audit.export", fmt="csv", **args),

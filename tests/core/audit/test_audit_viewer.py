@@ -100,6 +100,14 @@ def test_viewer_page_and_exports(client, login_as, world, db):
     assert db.session.query(AuditEntry).filter_by(action="export").count() == 2
 
 
+def test_viewer_names_who_did_it(client, login_as, world, db):
+    services.record(world["manager_x"], "custom", "Thing", 7, area_id=world["x"].id, community_id=world["cx"].id)
+    db.session.commit()
+    login_as(world["auditor_x"])
+    text = client.get("/audit/?action=custom").get_data(as_text=True)
+    assert f"<td>{world['manager_x'].username}</td>" in text
+
+
 def test_viewer_refused_for_staff(client, login_as, world):
     login_as(world["staff"])
     assert client.get("/audit/").status_code == 403
