@@ -86,7 +86,12 @@ class JiayuanClient(FlaskClient):
 
 
 def _base_config(database_url: str, instance: str) -> dict:
+    engine = {}
+    if database_url.startswith("postgresql"):
+        # tests need no durability: don't wait for the disk on every commit
+        engine = {"connect_args": {"options": "-c synchronous_commit=off"}, "pool_pre_ping": True}
     return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": instance,
@@ -128,17 +133,20 @@ def make_app(database_url, _instance, app):
 
 
 def _empty_all_tables(database):
+    """DELETE every row, in one transaction. (TRUNCATE would be simpler, but on PostgreSQL it
+    rewrites and syncs each table: over a second per test here, against milliseconds for DELETE.)"""
     from core.database import db as handle
 
-    tables = [t for t in handle.metadata.sorted_tables]
+    tables = list(reversed(handle.metadata.sorted_tables))
     with handle.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # foreign keys are checked by triggers: skip them while emptying everything
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for t in reversed(tables):
-                conn.execute(t.delete())
+        for t in tables:
+            conn.execute(t.delete())
+        if conn.dialect.name != "postgresql":
             conn.execute(text("PRAGMA foreign_keys=ON"))
 
 

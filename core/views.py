@@ -25,6 +25,9 @@ CORE_AREAS = [
     "audit",
     "notices",
     "notifications",
+    "places",
+    "people",
+    "imports",
 ]
 
 CORE_NAV = [
