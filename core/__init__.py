@@ -26,6 +26,7 @@ from core.plugins import collect, hook
 from core.security import blind_index, decrypt, encrypt, mask
 from core.settings.services import Setting
 from core.settings.services import get as get_setting
+from core.settings.services import get_for_areas as get_setting_for_areas
 
 __version__ = "0.1.0"
 
@@ -33,8 +34,9 @@ __all__ = [
     "Account", "ApiBlueprint", "AppError", "Area", "AreaColumn", "Building", "Community", "Conflict",
     "Encrypted", "Forbidden", "Invalid", "Job", "Model", "Money", "NotFound", "Organisation", "Ownership",
     "PageArgs", "Person", "Residency", "Role", "ScopeType", "Setting", "UTCDateTime", "Unauthorized", "Unit",
-    "api_auth", "audit", "bar_chart", "blind_index", "can", "collect", "create_app", "create_portal_account", "current_account", "db", "decrypt",
-    "encrypt", "get_setting", "hook", "hookimpl", "line_chart", "mask", "notify", "notify_role", "page_of", "page_schema",
+    "api_auth", "audit", "bar_chart", "blind_index", "can", "collect", "create_app", "create_portal_account",
+    "current_account", "db", "decrypt", "encrypt", "get_setting", "get_setting_for_areas", "hook", "hookimpl",
+    "line_chart", "mask", "notify", "notify_role", "page_of", "page_schema",
     "person_unit_ids", "publish_notice", "quantize", "register_api", "require", "utcnow",
     "visible_area_ids", "visible_community_ids", "withdraw_notice",
 ]

@@ -145,6 +145,17 @@ def reset(key: str, scope_type: str, scope_id: int | None) -> None:
         db.session.flush()
 
 
+def get_for_areas(key: str, areas) -> dict[int, object]:
+    """The value in force for ``key`` on each area (area value, else platform, else default), in one query."""
+    setting = declared().get(key)
+    if setting is None:
+        raise KeyError(f"undeclared setting {key!r}")
+    rows = {(r.scope_type, r.scope_id): r.value
+            for r in db.session.scalars(select(SettingValue).where(SettingValue.key == key))}
+    fallback = _from_json(setting, rows[("platform", None)]) if ("platform", None) in rows else setting.default
+    return {a.id: _from_json(setting, rows[("area", a.id)]) if ("area", a.id) in rows else fallback for a in areas}
+
+
 # ---------------------------------------------------------------------------------------------
 # Back office: who may edit which scope, what is in force, and the history of changes
 # ---------------------------------------------------------------------------------------------
