@@ -144,14 +144,25 @@ def notification_channels():
 def ticket_categories(community):
     """Extra ticket categories a plugin offers in ``community``.
 
+    Called when a community's categories are listed; a code the community lacks is added once (with
+    the plugin as its origin) and managers may then edit it like any other category.
+
+    :param community: the ``Community``.
     :return: a list of dicts ``{"code", "name", "workflow", "response_minutes",
-        "resolution_minutes", "around_the_clock"}``. Collected.
+        "resolution_minutes", "around_the_clock"}``, optionally also ``"arrival_minutes"``,
+        ``"priority"`` (1 urgent … 4 low) and ``"procedure"`` (a list of step texts). Targets are
+        minutes. An unknown workflow falls back to ``"repair"``. Collected.
     """
 
 
 @hookspec
 def ticket_workflows():
     """Extra ticket workflows (state machines) a plugin adds.
+
+    A ``core.Workflow`` (with ``core.WorkflowTransition`` rules) is data: its states, its transitions (sources,
+    target, who may take them: ``"staff"``, ``"owner"``, ``"any"`` or ``"system"``, the time stamps
+    they set and named effects such as ``"hold"`` or ``"callback_required"``), and which states are
+    rateable, resolved and final. A built-in code cannot be replaced.
 
     :return: a dict ``{"code": Workflow}``. Collected.
     """

@@ -28,6 +28,8 @@ CORE_AREAS = [
     "places",
     "people",
     "imports",
+    "tickets",
+    "quality",
 ]
 
 CORE_NAV = [
