@@ -4,6 +4,7 @@ Plugins import from here only (``from core import hookimpl, db, Model, ...``); t
 guide lists each name and a test keeps that list and the docs in step.
 """
 
+from core.admin.services import create_portal_account
 from core.api import Blueprint as ApiBlueprint
 from core.api import PageArgs, api_auth, current_account, page_of, page_schema, register_api
 from core.app import create_app
@@ -12,6 +13,7 @@ from core.auth.models import Account, Role, ScopeType
 from core.auth.permissions import can, person_unit_ids, require, visible_area_ids, visible_community_ids
 from core.auth.services import create_account
 from core.auth.services import grant as grant_role
+from core.dashboard.charts import bar_chart, line_chart
 from core.database import Area as AreaColumn
 from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -64,11 +66,13 @@ __all__ = [
     "WorkflowTransition",
     "api_auth",
     "audit",
+    "bar_chart",
     "blind_index",
     "can",
     "collect",
     "create_account",
     "create_app",
+    "create_portal_account",
     "create_ticket",
     "current_account",
     "db",
@@ -79,6 +83,7 @@ __all__ = [
     "grant_role",
     "hook",
     "hookimpl",
+    "line_chart",
     "mask",
     "notify",
     "notify_role",
