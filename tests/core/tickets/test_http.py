@@ -157,7 +157,7 @@ def test_comments_hide_internal_notes_from_owners(client, scene, api_headers, db
 def test_categories_api_and_who_may_edit(client, scene, make, api_headers, db):
     h_owner = api_headers(scene.owner)
     cats = client.get(f"/api/v1/tickets/categories?community_id={scene.community.id}", headers=h_owner).get_json()
-    assert len(cats) == 7
+    assert len([c for c in cats if "." not in c["code"]]) == 7  # plugins' categories are "<plugin>.<code>"
     stranger = make.account(person=make.owner(make.unit()))
     assert_envelope(client.get(f"/api/v1/tickets/categories?community_id={scene.community.id}",
                                headers=api_headers(stranger)), 404)
