@@ -19,7 +19,9 @@ from core.errors import register_error_handlers
 from core.extensions import babel, csrf, limiter, login_manager
 
 LOCALES = ("zh_CN", "en")
-CORE_AREAS_WITH_HOOKS: list[str] = []  # dotted modules of core areas that implement hooks
+CORE_AREAS_WITH_HOOKS: list[str] = [  # core areas implementing hooks
+    "core.tickets.hooks", "core.quality.hooks", "core.notices.hooks",
+]
 
 
 def _select_locale():

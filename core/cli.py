@@ -164,9 +164,12 @@ def serve(host, port):
 
 def _core_area_commands() -> None:
     from core.calendar.cli import calendar_cli
+    from core.imports.cli import import_group
 
     if "calendar" not in cli.commands:
         cli.add_command(calendar_cli)
+    if "import" not in cli.commands:
+        cli.add_command(import_group)
 
 
 def build_cli(app=None) -> click.Group:

@@ -144,14 +144,25 @@ def notification_channels():
 def ticket_categories(community):
     """Extra ticket categories a plugin offers in ``community``.
 
+    Called when a community's categories are listed; a code the community lacks is added once (with
+    the plugin as its origin) and managers may then edit it like any other category.
+
+    :param community: the ``Community``.
     :return: a list of dicts ``{"code", "name", "workflow", "response_minutes",
-        "resolution_minutes", "around_the_clock"}``. Collected.
+        "resolution_minutes", "around_the_clock"}``, optionally also ``"arrival_minutes"``,
+        ``"priority"`` (1 urgent … 4 low) and ``"procedure"`` (a list of step texts). Targets are
+        minutes. An unknown workflow falls back to ``"repair"``. Collected.
     """
 
 
 @hookspec
 def ticket_workflows():
     """Extra ticket workflows (state machines) a plugin adds.
+
+    A ``core.Workflow`` (with ``core.WorkflowTransition`` rules) is data: its states, its transitions (sources,
+    target, who may take them: ``"staff"``, ``"owner"``, ``"any"`` or ``"system"``, the time stamps
+    they set and named effects such as ``"hold"`` or ``"callback_required"``), and which states are
+    rateable, resolved and final. A built-in code cannot be replaced.
 
     :return: a dict ``{"code": Workflow}``. Collected.
     """
@@ -274,4 +285,16 @@ def activity_recorded(scope, tags, day, count):
     :param tags: a list of tags, e.g. ``["drug_prevention"]``.
     :param day: the ``datetime.date``.
     :param count: how many people took part.
+    """
+
+
+@hookspec
+def payment_providers():
+    """Payment providers the fees plugin can take money through (offline, WeChat Pay, Alipay...).
+
+    :return: a dict ``{"name": provider}``. Collected and merged. A provider has ``label`` (str),
+        ``online`` (bool), ``start(payment) -> dict`` (what the payer needs to pay, e.g. a
+        ``redirect`` URL; the payment is pending until its callback) and ``verify(request) ->
+        (reference, amount, status)`` (read and authenticate a callback; ``status`` is ``"paid"`` or a
+        failure word). The fees plugin ignores duplicated callbacks and records late ones.
     """

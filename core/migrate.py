@@ -30,6 +30,8 @@ class MigrationSet:
 # Core areas with their own history, in upgrade order: (name, folder, table prefix)
 CORE_SETS: list[tuple[str, Path, str]] = [
     ("calendar", HERE / "calendar" / "migrations" / "versions", "calendar_"),
+    ("tickets", HERE / "tickets" / "migrations" / "versions", "tickets_"),
+    ("quality", HERE / "quality" / "migrations" / "versions", "quality_"),
 ]
 
 

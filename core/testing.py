@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 TEST_DB_ENV = "JIAYUAN_TEST_DATABASE_URL"
@@ -101,8 +101,13 @@ class JiayuanClient(FlaskClient):
 
 
 def _base_config(database_url: str, instance: str, plugins: list[str]) -> dict:
+    engine = {}
+    if database_url.startswith("postgresql"):
+        # tests need no durability: don't wait for the disk on every commit
+        engine = {"connect_args": {"options": "-c synchronous_commit=off"}, "pool_pre_ping": True}
     return {
         "PLUGINS": plugins,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": instance,
@@ -146,17 +151,23 @@ def make_app(database_url, _instance, app, pytestconfig):
 
 
 def _empty_all_tables(database):
+    """DELETE every row, in one transaction. (TRUNCATE would be simpler, but on PostgreSQL it
+    rewrites and syncs each table: over a second per test here, against milliseconds for DELETE.)"""
     from core.database import db as handle
 
-    tables = [t for t in handle.metadata.sorted_tables]
     with handle.engine.begin() as conn:
+        # a disabled plugin's models may be imported (e.g. by a test loading every plugin) without its
+        # tables being migrated: empty only the tables that exist
+        existing = set(inspect(conn).get_table_names())
+        tables = [t for t in reversed(handle.metadata.sorted_tables) if t.name in existing]
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # foreign keys are checked by triggers: skip them while emptying everything
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for t in reversed(tables):
-                conn.execute(t.delete())
+        for t in tables:
+            conn.execute(t.delete())
+        if conn.dialect.name != "postgresql":
             conn.execute(text("PRAGMA foreign_keys=ON"))
 
 

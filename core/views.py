@@ -20,6 +20,16 @@ CORE_AREAS = [
     "calendar",
     "dashboard",
     "portal",
+    "admin",
+    "settings",
+    "audit",
+    "notices",
+    "notifications",
+    "places",
+    "people",
+    "imports",
+    "tickets",
+    "quality",
 ]
 
 CORE_NAV = [

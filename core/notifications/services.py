@@ -86,3 +86,31 @@ def unread_count(account) -> int:
 
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.account_id == account.id, Notification.read_at.is_(None))) or 0
+
+
+def for_account(account, unread_only: bool = False):
+    """A select of ``account``'s notifications, newest first."""
+    stmt = select(Notification).where(Notification.account_id == account.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def mark_read(account, notification_id: int) -> Notification:
+    from core.errors import NotFound
+
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.account_id != account.id:
+        raise NotFound()
+    if row.read_at is None:
+        row.read_at = utcnow()
+        db.session.flush()
+    return row
+
+
+def mark_all_read(account) -> int:
+    from sqlalchemy import update
+
+    result = db.session.execute(update(Notification).where(
+        Notification.account_id == account.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return result.rowcount or 0

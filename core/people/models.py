@@ -35,6 +35,8 @@ class Person(Model):
     __sensitive__ = ("id_number", "care_needs", "phone")
 
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)  # where they live
+    # the community whose register added them (their units may later be elsewhere too)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(60), index=True)
     gender: Mapped[Gender | None] = mapped_column(Enum(Gender, native_enum=False, length=8))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)

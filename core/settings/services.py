@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.database import db
@@ -32,15 +33,17 @@ class Setting:
     choices: tuple = field(default_factory=tuple)
 
 
+# Labels and sources are lazy translations: shown in the reader's language.
 CORE_SETTINGS = [
-    Setting("core.lockout_threshold", "int", 5, "House rule: lock an account after repeated failed logins",
-            "Failed logins before lockout", scopes=("platform",), min=3, max=20),
-    Setting("core.notice_default_days", "int", 30, "House rule", "Default days a notice stays up", min=1, max=3650),
+    Setting("core.lockout_threshold", "int", 5, _l("House rule: lock an account after repeated failed logins"),
+            _l("Failed logins before lockout"), scopes=("platform",), min=3, max=20),
+    Setting("core.notice_default_days", "int", 30, _l("House rule"), _l("Default days a notice stays up"),
+            min=1, max=3650),
     Setting("calendar.working_periods", "str", "08:30-12:00,13:30-17:30",
-            "Company promise (the property service contract's office hours)",
-            "Working hours of the SLA clock", "Local periods of a working day, e.g. 08:30-12:00,13:30-17:30"),
-    Setting("core.hotline_hours", "str", "24h", "2004 trial grade standard, level 1: 24-hour hotline",
-            "Service hotline hours"),
+            _l("Company promise (the property service contract's office hours)"),
+            _l("Working hours of the SLA clock"), _l("Local periods of a working day, e.g. 08:30-12:00,13:30-17:30")),
+    Setting("core.hotline_hours", "str", "24h", _l("2004 trial grade standard, level 1: 24-hour hotline"),
+            _l("Service hotline hours")),
 ]
 
 
@@ -140,3 +143,161 @@ def reset(key: str, scope_type: str, scope_id: int | None) -> None:
     if row is not None:
         db.session.delete(row)
         db.session.flush()
+
+
+def get_for_areas(key: str, areas) -> dict[int, object]:
+    """The value in force for ``key`` on each area (area value, else platform, else default), in one query."""
+    setting = declared().get(key)
+    if setting is None:
+        raise KeyError(f"undeclared setting {key!r}")
+    rows = {(r.scope_type, r.scope_id): r.value
+            for r in db.session.scalars(select(SettingValue).where(SettingValue.key == key))}
+    fallback = _from_json(setting, rows[("platform", None)]) if ("platform", None) in rows else setting.default
+    return {a.id: _from_json(setting, rows[("area", a.id)]) if ("area", a.id) in rows else fallback for a in areas}
+
+
+# ---------------------------------------------------------------------------------------------
+# Back office: who may edit which scope, what is in force, and the history of changes
+# ---------------------------------------------------------------------------------------------
+
+SCOPE_TYPES = ("platform", "area", "community")
+
+
+def resolve_scope(scope_type: str, scope_id):
+    """The ``Area`` or ``Community`` of a scope (None for the platform); ``Invalid`` if unknown."""
+    from core.places.models import Area, Community
+
+    if scope_type not in SCOPE_TYPES:
+        raise Invalid(fields={"scope_type": [_l("Must be one of: platform, area, community.")]})
+    if scope_type == "platform":
+        return None
+    model = Area if scope_type == "area" else Community
+    obj = db.session.get(model, scope_id) if isinstance(scope_id, int) else None
+    if obj is None:
+        raise Invalid(fields={"scope_id": [_l("Unknown scope.")]})
+    return obj
+
+
+def can_edit(account, scope_type: str, scope) -> bool:
+    """``settings.edit`` on exactly this kind of scope: platform values by platform grants; an area's by
+    area or street grants (the residents' committee); a community's by community or company grants."""
+    from core.auth.models import ScopeType
+    from core.auth.permissions import _grant_covers_area, _grant_covers_community, role_holds
+
+    if account is None or not getattr(account, "is_authenticated", False) or not account.active:
+        return False
+    for grant in account.grants:
+        if not role_holds(grant.role, "settings.edit"):
+            continue
+        st = grant.scope_type
+        if st == ScopeType.platform:
+            return True
+        if scope_type == "area" and st in (ScopeType.area, ScopeType.street) and _grant_covers_area(grant, scope):
+            return True
+        if scope_type == "community" and st in (ScopeType.community, ScopeType.company) and \
+                _grant_covers_community(grant, scope):
+            return True
+    return False
+
+
+def require_edit(account, scope_type: str, scope) -> None:
+    from core.errors import Forbidden
+
+    if not can_edit(account, scope_type, scope):
+        raise Forbidden()
+
+
+def _scope_ids(scope_type, scope):
+    if scope_type == "community":
+        return scope.area_id, scope.id
+    if scope_type == "area":
+        return scope.id, None
+    return None, None
+
+
+def in_force(scope_type: str = "platform", scope=None) -> list[dict]:
+    """Every declared setting with the value in force on the scope, where it comes from, and the default."""
+    settings = declared()
+    chain = [("platform", None)]
+    if scope_type == "area":
+        chain.insert(0, ("area", scope.id))
+    elif scope_type == "community":
+        chain[:0] = [("community", scope.id), ("area", scope.area_id)]
+    from sqlalchemy import or_
+
+    conds = [(SettingValue.scope_type == st) & (SettingValue.scope_id.is_(None) if sid is None
+                                                else SettingValue.scope_id == sid) for st, sid in chain]
+    rows = {(r.key, r.scope_type): r for r in db.session.scalars(select(SettingValue).where(or_(*conds)))}
+    out = []
+    for key in sorted(settings):
+        s = settings[key]
+        value, origin, row_here = s.default, "default", None
+        for st, _sid in chain:
+            row = rows.get((key, st))
+            if row is not None:
+                value, origin = _from_json(s, row.value), st
+                break
+        row_here = rows.get((key, scope_type))
+        out.append({"key": key, "setting": s, "value": value, "origin": origin, "default": s.default,
+                    "source": s.source, "label": s.label or key, "type": s.type,
+                    "settable_here": scope_type in s.scopes, "set_here": row_here is not None,
+                    "note": row_here.note if row_here else None})
+    return out
+
+
+def change(actor, key: str, raw, scope_type: str, scope, note: str | None = None) -> SettingValue:
+    """Check ``settings.edit`` on the scope, store the value and record the change with its scope."""
+    from core.audit.services import record
+
+    require_edit(actor, scope_type, scope)
+    setting = declared().get(key)
+    if setting is None:
+        raise NotFound()
+    scope_id = None if scope is None else scope.id
+    old = get(key, **({scope_type: scope} if scope is not None else {}))
+    row = set_value(actor, key, raw, scope_type, scope_id, (note or "").strip()[:200] or None)
+    area_id, community_id = _scope_ids(scope_type, scope)
+    record(actor, "set", "Setting", row.id, module="settings", area_id=area_id, community_id=community_id,
+           changes={"key": key, "scope_type": scope_type, "scope_id": scope_id,
+                    "value": [_to_json(setting, old), row.value], "note": row.note})
+    return row
+
+
+def reset_value(actor, key: str, scope_type: str, scope) -> None:
+    """Remove the value set on this scope, so the one above (or the default) applies again."""
+    from core.audit.services import record
+
+    require_edit(actor, scope_type, scope)
+    setting = declared().get(key)
+    if setting is None:
+        raise NotFound()
+    scope_id = None if scope is None else scope.id
+    row = db.session.scalar(select(SettingValue).where(
+        SettingValue.key == key, SettingValue.scope_type == scope_type,
+        SettingValue.scope_id.is_(None) if scope_id is None else SettingValue.scope_id == scope_id))
+    if row is None:
+        return
+    old = row.value
+    db.session.delete(row)
+    db.session.flush()
+    area_id, community_id = _scope_ids(scope_type, scope)
+    record(actor, "reset", "Setting", row.id, module="settings", area_id=area_id, community_id=community_id,
+           changes={"key": key, "scope_type": scope_type, "scope_id": scope_id, "value": [old, None]})
+
+
+def history(key: str | None = None, scope_type: str | None = None, scope=None, limit: int = 200) -> list:
+    """Recorded changes of settings (newest first), optionally of one key and one scope."""
+    from core.audit.models import AuditEntry
+
+    stmt = (select(AuditEntry).where(AuditEntry.module == "settings", AuditEntry.entity == "Setting")
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+    if scope_type == "community":
+        stmt = stmt.where(AuditEntry.community_id == scope.id)
+    elif scope_type == "area":
+        stmt = stmt.where(AuditEntry.area_id == scope.id, AuditEntry.community_id.is_(None))
+    elif scope_type == "platform":
+        stmt = stmt.where(AuditEntry.area_id.is_(None))
+    rows = db.session.scalars(stmt.limit(limit * 5 if key else limit)).all()
+    if key:
+        rows = [r for r in rows if (r.changes or {}).get("key") == key][:limit]
+    return rows

@@ -3,3 +3,133 @@
 PLUGIN_NAME = "fees"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
+
+from decimal import Decimal  # noqa: E402
+
+from core import Job, Setting, hookimpl  # noqa: E402
+
+MANAGERS = ["company_admin", "manager"]
+
+
+@hookimpl
+def permissions():
+    return {
+        "fees.item.manage": {"label": "Manage fee items, contract and price notice", "roles": MANAGERS},
+        "fees.run.manage": {"label": "Preview and confirm billing runs", "roles": MANAGERS},
+        "fees.bill.read": {"label": "See bills, payments and arrears",
+                           "roles": MANAGERS + ["staff", "auditor"]},
+        "fees.bill.void": {"label": "Void and reissue bills", "roles": MANAGERS},
+        "fees.payment.record": {"label": "Record payments and issue receipts", "roles": MANAGERS + ["staff"]},
+        "fees.demand.issue": {"label": "Issue written demands for arrears", "roles": MANAGERS},
+        "fees.disclosure.read": {"label": "See the fee disclosure",
+                                 "roles": MANAGERS + ["committee_member", "auditor", "rc_staff"]},
+        "fees.disclosure.manage": {"label": "Enter disclosure figures and publish", "roles": MANAGERS},
+    }
+
+
+@hookimpl
+def settings_schema():
+    return [
+        Setting("fees.service_area_basis", "str", "building",
+                "DOMAIN §2: service fees on the floor area in the title (建筑面积) unless agreed otherwise",
+                "Area the service fee is charged on", choices=("building", "exclusive")),
+        Setting("fees.price_hotline", "str", "12315", "Price-complaint hotline (12315 today)",
+                "Price-complaint hotline on the price notice"),
+        Setting("fees.vacancy_discount_percent", "decimal", Decimal(0), "Local rule; off by default",
+                "Vacancy discount on the service fee (%)", min=0, max=100),
+        Setting("fees.prepayment_cap_months", "int", 0, "Local rule (e.g. 12 months in Hangzhou); 0 = no cap",
+                "Prepayment cap in months", min=0, max=120),
+        Setting("fees.late_fees_enabled", "bool", False, "Civil Code: late fees only where the contract says so",
+                "Late fees (违约金) allowed"),
+        Setting("fees.late_fee_reference_rate", "decimal", Decimal(0),
+                "Entered by the manager (e.g. the one-year LPR as a yearly fraction, 0.03)",
+                "Reference yearly rate for late fees", min=0, max=1),
+        Setting("fees.late_fee_cap_multiplier", "decimal", Decimal("1.3"),
+                "Courts may cut a penalty more than 30% above the loss", "Late-fee cap (× reference rate)",
+                min=1, max=10),
+        Setting("fees.due_days", "int", 30, "House rule", "Days from the period start to the due date",
+                min=0, max=365),
+        Setting("fees.reminder_after_days", "int", 15, "House rule", "Remind payers this many days after the due date",
+                min=1, max=365),
+        Setting("fees.demand_pay_within_days", "int", 15, "House rule", "Days given to pay in a written demand",
+                min=1, max=180),
+        Setting("fees.fee_change_notice_days", "int", 30, "Posting at least 30 days before a fee change",
+                "Days a fee change is posted before it takes effect", min=30, max=365),
+    ]
+
+
+@hookimpl
+def register_blueprints(app):
+    from core import register_api
+    from plugins.fees.api import blp
+    from plugins.fees.views import bp
+
+    app.register_blueprint(bp)
+    register_api(app, blp, url_prefix="/api/v1/fees")
+
+
+@hookimpl
+def nav_items(user):
+    from flask_babel import lazy_gettext as _l
+
+    return [{"label": _l("Fees"), "endpoint": "fees.index", "permission": "fees.bill.read", "order": 40},
+            {"label": _l("Fee disclosure"), "endpoint": "fees.disclosures", "permission": "fees.disclosure.read",
+             "order": 41}]
+
+
+@hookimpl
+def portal_sections(person):
+    from flask_babel import gettext as _
+
+    return [{"title": _("My bills"), "endpoint": "fees.portal", "order": 20}]
+
+
+@hookimpl
+def payment_providers():
+    from plugins.fees.providers import OfflineProvider, SimulatedProvider
+
+    return {"offline": OfflineProvider(), "simulated": SimulatedProvider()}
+
+
+@hookimpl
+def jobs():
+    def remind(app):
+        from plugins.fees.services import send_reminders
+
+        return f"{send_reminders()} reminders"
+
+    def disclose(app):
+        from plugins.fees.services import yearly_disclosures
+
+        return f"{yearly_disclosures()} yearly disclosures published"
+
+    return [Job("fees.reminders", 86400, remind, "Remind payers of overdue bills"),
+            Job("fees.yearly_disclosure", 86400, disclose, "Publish last year's fee disclosure where missing")]
+
+
+@hookimpl
+def charge_requested(payer, payee, item_code, amount, source):
+    from plugins.fees.services import request_charge
+
+    return request_charge(payer, payee, item_code, amount, source)
+
+
+@hookimpl
+def refund_requested(charge_ref, reason):
+    from plugins.fees.services import refund_charge
+
+    return refund_charge(charge_ref, reason)
+
+
+@hookimpl
+def decision_recorded(decision):
+    from plugins.fees.services import on_decision_recorded
+
+    on_decision_recorded(decision)
+
+
+@hookimpl
+def demo_data(session):
+    from plugins.fees.demo import load
+
+    load(session)

@@ -1,0 +1,1 @@
+"""Service quality: reception days, satisfaction surveys, the quality dashboard and public scorecard."""

@@ -1,0 +1,74 @@
+"""Web forms of the fees plugin. Money is entered as text and parsed by the service rules, so
+"1,234.5", negatives and non-numbers get the same messages on pages and in the API."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+KINDS = [("service", _l("Service fee per m² per month")), ("fixed", _l("Fixed per unit per month")),
+         ("parking", _l("Parking per space per month")), ("metered", _l("Metered (from readings)")),
+         ("utility", _l("Utility collected for others")), ("shared", _l("Shared cost (公摊)")),
+         ("per_job", _l("Per job (便民/特种服务)"))]
+
+
+class ItemForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=KINDS)
+    rate = StringField(_l("Rate (yuan)"), validators=[DataRequired()])
+    unit_label = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
+    pricing_type = SelectField(_l("Pricing type"), choices=[("market", _l("Market price")),
+                                                            ("government_guided", _l("Government-guided"))])
+    guided_base = StringField(_l("Guided base rate"), validators=[Optional()])
+    guided_min = StringField(_l("Guided range from"), validators=[Optional()])
+    guided_max = StringField(_l("Guided range to"), validators=[Optional()])
+    handling_fee = StringField(_l("Handling fee"), validators=[Optional()])
+    legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=300)])
+    service_content = TextAreaField(_l("Service content and standard"), validators=[Optional()])
+    billing_method = StringField(_l("Billing method"), validators=[Optional(), Length(max=200)])
+    payer = StringField(_l("Payer"), validators=[Optional(), Length(max=60)])
+    payee = SelectField(_l("Payee"), choices=[("company", _l("Property company")),
+                                              ("residents_committee", _l("Residents' committee")),
+                                              ("owners", _l("The owners"))])
+    effective_from = DateField(_l("Effective from"), validators=[DataRequired()])
+    effective_to = DateField(_l("Effective to"), validators=[Optional()])
+
+
+class RunForm(FlaskForm):
+    period = StringField(_l("Period (2026-03, 2026-Q1 or 2026)"), validators=[DataRequired(), Length(max=8)])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+class PaymentForm(FlaskForm):
+    unit_id = IntegerField(_l("Unit"), validators=[DataRequired()])
+    amount = StringField(_l("Amount (yuan)"), validators=[DataRequired()])
+    method = SelectField(_l("Method"), choices=[("cash", _l("Cash")), ("bank", _l("Bank transfer")),
+                                                ("online", _l("Online"))])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=80)])
+    idempotency_key = StringField(validators=[Optional(), Length(max=80)])
+
+
+class SharedCostForm(FlaskForm):
+    item_id = IntegerField(_l("Shared item"), validators=[DataRequired()])
+    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=8)])
+    total = StringField(_l("Total (yuan)"), validators=[DataRequired()])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=300)])
+
+
+class LedgerForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("expense", _l("Expense by cost item")),
+                                            ("common_income", _l("Income from common parts")),
+                                            ("common_cost", _l("Reasonable cost of common parts")),
+                                            ("budget", _l("Budget line")),
+                                            ("fund_movement", _l("Maintenance fund movement")),
+                                            ("fund_balance", _l("Maintenance fund balance"))])
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    amount = StringField(_l("Amount (yuan)"), validators=[DataRequired()])
+    source = StringField(_l("Source (statement)"), validators=[Optional(), Length(max=120)])

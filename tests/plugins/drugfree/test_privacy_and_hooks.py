@@ -1,0 +1,245 @@
+"""Privacy (nothing in clear, audit restricted, small cells), the cross-plugin hooks, reduction,
+and the core running with the plugin disabled after use."""
+
+import datetime as dt
+
+from sqlalchemy import select, text
+
+from core.audit.models import AuditEntry
+from core.database import db as handle
+from core.plugins import collect, hook
+from core.testing import assert_envelope
+from plugins.drugfree import rules, services
+from plugins.drugfree.models import ActivityCount, Case
+
+from .conftest import ID_NUMBER, NAME, PERSON_ID
+
+BASE = "/api/v1/drugfree"
+TODAY = dt.date.today()
+REGISTER = {"people", "residencies", "ownerships"}
+
+
+def test_no_name_id_number_or_person_id_in_clear_anywhere(client, db, world, open_case, api_headers):
+    case = open_case(details=f"{NAME} {ID_NUMBER} 详情")
+    h = api_headers(world["officer"])
+    client.post(f"{BASE}/cases/{case.id}/statuses", headers=h, json={"status": "using", "start": "2021-01-01",
+                                                                    "note": NAME})
+    client.put(f"{BASE}/cases/{case.id}/aftercare", headers=h, json={"helper": NAME, "assigned_on": "2021-01-01"})
+    client.get(f"{BASE}/cases/{case.id}", headers=h)
+    client.get(f"{BASE}/areas/{world['area'].id}/evaluation", headers=h)
+    db.session.expire_all()
+    needles = (NAME, ID_NUMBER, str(PERSON_ID))
+    checked = 0
+    with handle.engine.connect() as conn:
+        for table in handle.metadata.sorted_tables:
+            if table.name in REGISTER:
+                continue
+            for row in conn.execute(text(f'SELECT * FROM "{table.name}"')):  # raw: no decryption
+                values = dict(row._mapping)
+                if table.name == "audit_entries" and values["entity"] in ("Person", "Residency", "Ownership"):
+                    continue  # the core register's own history of that person
+                blob = " ".join(str(v) for v in values.values())
+                for needle in needles:
+                    assert needle not in blob, (table.name, values)
+                checked += 1
+    assert checked > 10
+    raw = db.session.execute(text("select person_ref, name, id_number from drugfree_cases")).one()
+    assert all(v.startswith("gAAAA") for v in raw)  # Fernet tokens
+
+
+def test_case_table_has_no_plain_foreign_key_to_people():
+    table = handle.metadata.tables["drugfree_cases"]
+    assert {fk.column.table.name for fk in table.foreign_keys} == {"areas"}
+
+
+def test_every_drugfree_audit_entry_is_restricted_to_the_officer(client, db, world, open_case, make, api_headers):
+    case = open_case()
+    client.get(f"{BASE}/cases/{case.id}", headers=api_headers(make.account("manager", world["community"])))
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.module == "drugfree")).all()
+    assert {e.action for e in entries} >= {"create", "drugfree.refused"}
+    assert all(e.restricted_to == "drugfree.audit.read" for e in entries)
+    created = next(e for e in entries if e.action == "create" and e.entity == "Case")
+    assert created.changes["name"] == "***" and created.changes["person_ref"] == "***"
+
+
+def test_audit_redact_restricts_and_masks():
+    entry = {"module": "drugfree", "changes": {"name": ["a", "b"], "note": "x", "status": "using"},
+             "restricted_to": None}
+    from plugins import drugfree
+
+    drugfree.audit_redact(entry)
+    assert entry["restricted_to"] == "drugfree.audit.read"
+    assert entry["changes"] == {"name": ["***", "***"], "note": "***", "status": "using"}
+    other = {"module": "fees", "changes": {"name": "x"}, "restricted_to": None}
+    drugfree.audit_redact(other)
+    assert other["restricted_to"] is None
+
+
+def test_manager_sees_suppressed_aggregates_the_officer_exact_counts_and_people(client, db, world, make,
+                                                                               open_case, api_headers):
+    case = open_case()
+    services.add_status(world["officer"], case, status="using", start=dt.date(2020, 1, 1))
+    db.session.commit()
+    before = db.session.scalar(select(handle.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "drugfree.evaluated"))
+    manager = make.account("manager", world["community"])
+    body = client.get(f"{BASE}/areas/{world['area'].id}/evaluation", headers=api_headers(manager)).get_json()
+    assert body["meets"] is False and body["people"] is None and body["suppressed"] is True
+    first = body["checks"][0]
+    assert first["code"] == "no_current_users" and first["counts"]["current"] == "<3"
+    officer = client.get(f"{BASE}/areas/{world['area'].id}/evaluation",
+                         headers=api_headers(world["officer"])).get_json()
+    assert officer["checks"][0]["counts"]["current"] == 1 and officer["people"]["current"] == [case.id]
+    after = db.session.scalar(select(handle.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "drugfree.evaluated"))
+    assert after - before == 2  # one entry per computation
+
+
+def test_evaluation_refused_for_unrelated_accounts(client, make, world, api_headers):
+    outsider = make.account("manager", make.community(area=world["other_area"]))
+    assert_envelope(client.get(f"{BASE}/areas/{world['area'].id}/evaluation", headers=api_headers(outsider)), 403)
+    assert_envelope(client.get(f"{BASE}/areas/9999/evaluation", headers=api_headers(outsider)), 404)
+    assert_envelope(client.get(f"{BASE}/areas/{world['area'].id}/evaluation?on_date=xx",
+                               headers=api_headers(world["officer"])), 422)
+
+
+def test_not_yet_then_meets_after_records_change(db, world, open_case):
+    on = TODAY
+    case = open_case(last_use_on=dt.date(2020, 1, 1), clean_since=dt.date(2020, 1, 1))
+    services.add_status(world["officer"], case, status="community_rehab", start=dt.date(2020, 1, 1),
+                        reported_on=dt.date(2020, 1, 5))
+    services.add_relapse(world["officer"], case, day=on - dt.timedelta(days=1))
+    _mode, _s, result = services.evaluate_area(world["officer"], world["area"], on)
+    assert not result.meets
+    services.add_status(world["officer"], case, status="dead", start=on)
+    _mode, _s, result = services.evaluate_area(world["officer"], world["area"], on)
+    codes = {c.code: c.passed for c in result.checks}
+    assert codes["no_current_users"] and codes["former_users_stable"]
+    assert not codes["relapse_falling"]  # a relapse this year over nobody else monitored still counts
+
+
+def test_moved_out_counts_where_they_actually_live(db, world, open_case):
+    from core.people.models import Residency
+
+    case = open_case()
+    services.add_status(world["officer"], case, status="moved_out", start=dt.date(2024, 1, 1))
+    db.session.commit()
+    _m, s, _r = services.evaluate_area(world["officer"], world["area"], TODAY)
+    assert s.current == 1 and s.moved_out == 0  # still lives here: counted
+    for r in db.session.scalars(select(Residency).where(Residency.person_id == world["person"].id)):
+        r.end_date = dt.date(2025, 1, 1)
+    db.session.commit()
+    _m, s, _r = services.evaluate_area(world["officer"], world["area"], TODAY)
+    assert s.current == 0 and s.moved_out == 1
+
+
+def test_aggregate_mode_feeds_the_same_evaluation(client, db, world, api_headers):
+    services.set_plan(world["officer"], world["area"], mode="aggregate", track="keep_clean",
+                      target_year=TODAY.year + 3, plan=None)
+    db.session.commit()
+    h = api_headers(world["officer"])
+    good = {"on_date": TODAY.isoformat(), "registered": 3, "former": 2, "stable": 2, "dead": 1}
+    assert client.post(f"{BASE}/areas/{world['area'].id}/aggregates", headers=h, json=good).status_code == 201
+    body = client.get(f"{BASE}/areas/{world['area'].id}/evaluation", headers=h).get_json()
+    assert body["mode"] == "aggregate" and body["meets"] is True
+    bad = {"on_date": TODAY.isoformat(), "registered": 1, "former": 1, "stable": 5}
+    err = assert_envelope(client.post(f"{BASE}/areas/{world['area'].id}/aggregates", headers=h, json=bad), 422)
+    assert "stable" in err["fields"]
+    err = assert_envelope(client.post(f"{BASE}/areas/{world['area'].id}/aggregates", headers=h,
+                                      json={**good, "current": -1}), 422)
+    assert "current" in err["fields"]
+    assert client.post(f"{BASE}/areas/{world['area'].id}/aggregates", headers=api_headers(
+        client.application and world["officer"]), json={**good, "on_date": "2999-01-01"}).status_code == 422
+
+
+def test_aggregate_entry_refused_for_rc_staff(client, db, make, world, api_headers):
+    rc = make.account("rc_staff", world["area"])
+    assert_envelope(client.post(f"{BASE}/areas/{world['area'].id}/aggregates", headers=api_headers(rc),
+                                json={"on_date": TODAY.isoformat()}), 403)
+    assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "drugfree.refused"))
+
+
+def test_plan_target_year_three_to_five_years_out(db, world):
+    import pytest
+
+    from core.errors import Invalid
+
+    for years in (3, 5):
+        services.set_plan(world["officer"], world["area"], mode="named", track="end_use",
+                          target_year=TODAY.year + years, plan="x")
+    for years in (2, 6):
+        with pytest.raises(Invalid):
+            services.set_plan(world["officer"], world["area"], mode="named", track="end_use",
+                              target_year=TODAY.year + years, plan="x")
+
+
+def test_activity_recorded_counts_drug_prevention_per_area(db, world):
+    hook().activity_recorded(scope=world["community"], tags=["drug_prevention"], day=TODAY, count=40)
+    hook().activity_recorded(scope=world["area"], tags=["drug_prevention", "youth"], day=TODAY, count=10)
+    hook().activity_recorded(scope=world["area"], tags=["dance"], day=TODAY, count=99)
+    row = db.session.scalar(select(ActivityCount).where(ActivityCount.area_id == world["area"].id))
+    assert (row.events, row.participants) == (2, 50)
+    assert services.education_count(world["area"], TODAY) == (2, 50)
+
+
+def test_compliance_checks_on_the_dashboard_carry_no_names(db, world, open_case):
+    open_case()
+    results = collect("compliance_checks", area=world["area"], on_date=TODAY)
+    codes = [r["code"] for r in results]
+    assert "drugfree.overall" in codes and "drugfree.no_current_users" in codes
+    overall = next(r for r in results if r["code"] == "drugfree.overall")
+    assert overall["passed"] is False
+    blob = repr(results)
+    assert NAME not in blob and ID_NUMBER not in blob and "<3" in blob
+
+
+def test_reduction_after_monitoring_ends(db, world, open_case):
+    case = open_case(last_use_on=dt.date(2019, 1, 1), clean_since=dt.date(2019, 1, 1), details="细节")
+    ended = rules.add_years(dt.date(2019, 1, 1), 3)
+    assert services.reduce_after_monitoring(ended + dt.timedelta(days=179)) == 0
+    assert case.monitoring_ended_on == ended and case.name == NAME
+    assert services.reduce_after_monitoring(ended + dt.timedelta(days=180)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    reduced = db.session.get(Case, case.id)
+    assert reduced.name is None and reduced.id_number is None and reduced.person_ref is None
+    assert reduced.details is None and reduced.reduced_at is not None
+    assert reduced.clean_since == dt.date(2019, 1, 1)  # what the statistics need stays
+    _m, s, _r = services.evaluate_area(world["officer"], world["area"], TODAY)
+    assert s.stable == 1
+
+
+def test_export_only_for_the_officer(client, db, make, world, open_case, login_as):
+    open_case()
+    login_as(world["officer"])
+    resp = client.get(f"/drugfree/areas/{world['area'].id}/export.csv")
+    assert resp.status_code == 200 and NAME in resp.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "drugfree.exported"))
+    login_as("platform_admin")
+    assert client.get(f"/drugfree/areas/{world['area'].id}/export.csv").status_code == 403
+    assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "drugfree.refused"))
+
+
+def test_core_starts_with_the_plugin_disabled_after_use(db, world, open_case, make_app, make):
+    open_case()
+    rc = make.account("rc_staff", world["area"])
+    db.session.commit()
+    app = make_app({"DISABLED_PLUGINS": ["drugfree"]})
+    assert "drugfree" not in {i.name for i in app.extensions["jiayuan.plugins"]}
+    client = app.test_client()
+    assert client.get("/api/v1/drugfree/areas/1/evaluation").status_code == 404
+    assert client.get("/login").status_code == 200
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(rc.id)
+        sess["_fresh"] = True
+    home = client.get("/")
+    assert home.status_code == 200 and world["area"].name in home.get_data(as_text=True)
+
+
+def test_demo_data_is_idempotent_and_fictional(db):
+    from core.demo import load_demo
+
+    load_demo()
+    load_demo()
+    cases = db.session.scalars(select(Case)).all()
+    assert len(cases) == 5 and all(c.demo and "虚构" in c.details for c in cases)
