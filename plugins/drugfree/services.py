@@ -10,9 +10,10 @@ import csv
 import datetime as dt
 import io
 import json
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, or_, select, type_coerce
+from sqlalchemy import String, inspect, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from core import (
@@ -95,23 +96,39 @@ def audit_read(account, what: str, entity_id, area_id: int, **changes) -> None:
 
 # ---------------------------------------------------------------- settings
 
+class _AreaRef(NamedTuple):
+    """An area by id only: what ``get_setting_for_areas`` reads."""
+
+    id: int
+
+
+def _area_id(area) -> int:
+    """The area's id from its identity key, so an expired instance is not reloaded one by one."""
+    if isinstance(area, _AreaRef):
+        return area.id
+    identity = inspect(area).identity
+    return identity[0] if identity else area.id
+
+
 LIMIT_SETTINGS = ("clean_years", "sentence_exclude_months", "missing_exclude_years", "report_days", "helper_days",
                   "visits_per_month")
 
 
+
 def limits_for_areas(areas: list[Area]) -> dict[int, rules.Limits]:
     """The rules' figures in force for each area (one query per setting, whatever the number of areas)."""
-    values = {name: get_setting_for_areas(f"drugfree.{name}", areas) for name in LIMIT_SETTINGS}
+    refs = [_AreaRef(_area_id(a)) for a in areas]
+    values = {name: get_setting_for_areas(f"drugfree.{name}", refs) for name in LIMIT_SETTINGS}
     cache: dict[tuple, rules.Limits] = {}
     out = {}
-    for area in areas:
+    for area in refs:
         key = tuple(int(values[name][area.id]) for name in LIMIT_SETTINGS)
         out[area.id] = cache.setdefault(key, rules.Limits(*key))
     return out
 
 
 def limits_for(area: Area) -> rules.Limits:
-    return limits_for_areas([area])[area.id]
+    return limits_for_areas([area])[_area_id(area)]
 
 
 def min_cell(area: Area | None) -> int:
@@ -445,25 +462,26 @@ def load_facts(area_ids: list[int], on: dt.date) -> dict[int, list[rules.CaseFac
 
 
 def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rules.Summary | None]]:
-    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it."""
-    ids = [a.id for a in areas]
+    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it.
+    A fixed number of reads whatever the number of areas, columns only (no ORM entities)."""
+    ids = [_area_id(a) for a in areas]
     modes = dict(db.session.execute(select(AreaPlan.area_id, AreaPlan.mode).where(AreaPlan.area_id.in_(ids))).all())
     aggregate_ids = [i for i in ids if modes.get(i) == "aggregate"]
-    named = [a for a in areas if modes.get(a.id, "named") == "named"]
+    named = [i for i in ids if modes.get(i, "named") == "named"]
     out: dict[int, tuple[str, rules.Summary | None]] = {i: ("aggregate", None) for i in aggregate_ids}
     if aggregate_ids:
-        for report in db.session.scalars(select(AggregateReport).where(
+        for area_id, counts in db.session.execute(select(AggregateReport.area_id, AggregateReport.counts).where(
                 AggregateReport.area_id.in_(aggregate_ids), AggregateReport.on_date <= on).order_by(
                 AggregateReport.on_date)):
-            out[report.area_id] = ("aggregate", rules.Summary(
-                **{k: int(report.counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
+            out[area_id] = ("aggregate", rules.Summary(
+                **{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
     if named:
-        facts = load_facts([a.id for a in named], on)
-        incidents = incidents_in_year([a.id for a in named], on)
-        limits = limits_for_areas(named)
-        for area in named:
-            out[area.id] = ("named", rules.summarise(facts[area.id], on, incidents.get(area.id, 0),
-                                                     limits[area.id]))
+        facts = load_facts(named, on)
+        incidents = incidents_in_year(named, on)
+        limits = limits_for_areas([_AreaRef(i) for i in named])
+        for area_id in named:
+            out[area_id] = ("named", rules.summarise(facts[area_id], on, incidents.get(area_id, 0),
+                                                     limits[area_id]))
     return out
 
 
