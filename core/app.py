@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 
 from core import plugins as plugin_host
-from core.api.base import Api
+from core.api.base import make_api
 from core.config import load_config
 from core.database import db
 from core.errors import register_error_handlers
@@ -95,7 +95,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     babel.init_app(app, locale_selector=_select_locale)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    app.extensions["jiayuan.api"] = Api(app)
+    app.extensions["jiayuan.api"] = make_api(app)
 
     from core.audit.services import install as install_audit
 

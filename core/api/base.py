@@ -29,6 +29,23 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
+def schema_name(schema) -> str:
+    """OpenAPI component name of a marshmallow schema, prefixed with its area or plugin
+    (``fees.Rating``, ``tickets.Rating``) so that two modules' ``RatingSchema`` never collide."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema") or cls.__name__
+    parts = cls.__module__.split(".")
+    if parts[0] in ("core", "plugins") and len(parts) > 2:
+        return f"{parts[1]}.{name}"
+    return name if parts[0] == "core" else f"{parts[0]}.{name}"
+
+
+def make_api(app) -> Api:
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+
+
 class Api(_Api):
     """flask-smorest's Api, answering errors with the house envelope."""
 
