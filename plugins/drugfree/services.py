@@ -505,7 +505,7 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
 
 
 def summarise_area(area: Area, on: dt.date) -> tuple[str, rules.Summary | None]:
-    return summarise_areas([area], on)[area.id]
+    return summarise_areas([area], on)[_area_id(area)]
 
 
 def evaluate_area(account, area: Area, on: dt.date, *, save: bool = False):
