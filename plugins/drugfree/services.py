@@ -10,9 +10,10 @@ import csv
 import datetime as dt
 import io
 import json
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, or_, select, type_coerce
+from sqlalchemy import String, bindparam, func, inspect, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from core import (
@@ -95,23 +96,39 @@ def audit_read(account, what: str, entity_id, area_id: int, **changes) -> None:
 
 # ---------------------------------------------------------------- settings
 
+class _AreaRef(NamedTuple):
+    """An area by id only: what ``get_setting_for_areas`` reads."""
+
+    id: int
+
+
+def _area_id(area) -> int:
+    """The area's id from its identity key, so an expired instance is not reloaded one by one."""
+    if isinstance(area, _AreaRef):
+        return area.id
+    identity = inspect(area).identity
+    return identity[0] if identity else area.id
+
+
 LIMIT_SETTINGS = ("clean_years", "sentence_exclude_months", "missing_exclude_years", "report_days", "helper_days",
                   "visits_per_month")
 
 
+
 def limits_for_areas(areas: list[Area]) -> dict[int, rules.Limits]:
     """The rules' figures in force for each area (one query per setting, whatever the number of areas)."""
-    values = {name: get_setting_for_areas(f"drugfree.{name}", areas) for name in LIMIT_SETTINGS}
+    refs = [_AreaRef(_area_id(a)) for a in areas]
+    values = {name: get_setting_for_areas(f"drugfree.{name}", refs) for name in LIMIT_SETTINGS}
     cache: dict[tuple, rules.Limits] = {}
     out = {}
-    for area in areas:
+    for area in refs:
         key = tuple(int(values[name][area.id]) for name in LIMIT_SETTINGS)
         out[area.id] = cache.setdefault(key, rules.Limits(*key))
     return out
 
 
 def limits_for(area: Area) -> rules.Limits:
-    return limits_for_areas([area])[area.id]
+    return limits_for_areas([area])[_area_id(area)]
 
 
 def min_cell(area: Area | None) -> int:
@@ -389,55 +406,72 @@ def load_cases(area_ids: list[int]) -> list[Case]:
         selectinload(Case.aftercare).selectinload(Aftercare.visits))))
 
 
+def _read(stmt, **params):
+    """Run a Core select on the session's connection: rows of plain values, no ORM entities. The
+    callers flush pending changes first (``_flush_pending``), as the session's autoflush would."""
+    return db.session.connection().execute(stmt, params)
+
+
+def _flush_pending() -> None:
+    if db.session.autoflush:
+        db.session.flush()
+
+
+_AREA_IDS = bindparam("area_ids", expanding=True)
+
+
 def incidents_in_year(area_ids: list[int], on: dt.date) -> dict[int, int]:
-    rows = db.session.execute(select(Incident.area_id, Incident.day).where(
-        Incident.area_id.in_(area_ids), Incident.day >= dt.date(on.year, 1, 1), Incident.day <= on))
-    out: dict[int, int] = {}
-    for area_id, _day in rows:
-        out[area_id] = out.get(area_id, 0) + 1
-    return out
+    """Incidents recorded in the year up to ``on``, counted per area in SQL."""
+    _flush_pending()
+    return dict(_read(select(Incident.area_id, func.count()).where(
+        Incident.area_id.in_(_AREA_IDS), Incident.day >= dt.date(on.year, 1, 1), Incident.day <= on).group_by(
+        Incident.area_id), area_ids=list(area_ids)).all())
 
 
 def load_facts(area_ids: list[int], on: dt.date) -> dict[int, list[rules.CaseFacts]]:
-    """Every case of the areas as plain facts, reading only the columns the rules need (five
-    queries whatever the number of areas; only the person reference is decrypted)."""
-    case_rows = db.session.execute(select(
+    """Every case of the areas as plain facts, reading only the columns the rules need with Core
+    selects (five queries whatever the number of areas, the area list bound once per query; a
+    person reference is decrypted once, and only where residence decides)."""
+    area_ids = list(area_ids)
+    _flush_pending()
+    case_rows = _read(select(
         Case.id, Case.area_id, Case.registered_on, Case.clean_since, Case.lives_in_area,
-        type_coerce(Case.person_ref, String)).where(Case.area_id.in_(area_ids))).all()  # still encrypted
-    ids = [r[0] for r in case_rows]
+        type_coerce(Case.person_ref, String)).where(Case.area_id.in_(_AREA_IDS)),  # still encrypted
+        area_ids=area_ids).all()
     statuses: dict[int, list] = {}
     relapses: dict[int, list] = {}
     helpers: dict[int, dt.date] = {}
     visits: dict[int, list] = {}
-    if ids:
-        for case_id, status, start, months, reported in db.session.execute(select(
+    if case_rows:
+        event = rules.StatusEvent
+        for case_id, status, start, months, reported in _read(select(
                 StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
-                StatusChange.reported_on).where(StatusChange.area_id.in_(area_ids)).order_by(
-                StatusChange.start, StatusChange.id)):
-            statuses.setdefault(case_id, []).append(rules.StatusEvent(status, start, months, reported))
-        for case_id, day in db.session.execute(select(Relapse.case_id, Relapse.day).where(
-                Relapse.area_id.in_(area_ids))):
+                StatusChange.reported_on).where(StatusChange.area_id.in_(_AREA_IDS)).order_by(
+                StatusChange.start, StatusChange.id), area_ids=area_ids).all():
+            statuses.setdefault(case_id, []).append(event(status, start, months, reported))
+        for case_id, day in _read(select(Relapse.case_id, Relapse.day).where(Relapse.area_id.in_(_AREA_IDS)),
+                                  area_ids=area_ids).all():
             relapses.setdefault(case_id, []).append(day)
-        for case_id, assigned in db.session.execute(select(Aftercare.case_id, Aftercare.assigned_on).where(
-                Aftercare.area_id.in_(area_ids))):
-            helpers[case_id] = assigned
-        for case_id, day in db.session.execute(select(Aftercare.case_id, Visit.day).join(
-                Visit, Visit.aftercare_id == Aftercare.id).where(Visit.area_id.in_(area_ids))):
+        helpers = dict(_read(select(Aftercare.case_id, Aftercare.assigned_on).where(
+            Aftercare.area_id.in_(_AREA_IDS)), area_ids=area_ids).all())
+        for case_id, day in _read(select(Aftercare.case_id, Visit.day).join(
+                Visit, Visit.aftercare_id == Aftercare.id).where(Visit.area_id.in_(_AREA_IDS)), area_ids=area_ids).all():
             visits.setdefault(case_id, []).append(day)
     # Only "moved out" depends on where the person lives now: decrypt just those references.
     moved = {case_id for case_id, events in statuses.items() if any(e.status == rules.MOVED_OUT for e in events)}
     refs = {r[0]: int(decrypt(r[5])) for r in case_rows if r[5] and r[0] in moved}
     living: set[tuple[int, int]] = set()
     if refs:
-        living = set(db.session.execute(select(Residency.person_id, Residency.area_id).where(
-            Residency.person_id.in_(set(refs.values())),
+        living = set(_read(select(Residency.person_id, Residency.area_id).where(
+            Residency.person_id.in_(bindparam("people", expanding=True)),
             or_(Residency.start_date.is_(None), Residency.start_date <= on),
-            or_(Residency.end_date.is_(None), Residency.end_date >= on))))
+            or_(Residency.end_date.is_(None), Residency.end_date >= on)), people=sorted(set(refs.values()))).all())
     out: dict[int, list[rules.CaseFacts]] = {a: [] for a in area_ids}
+    facts = rules.CaseFacts
     for case_id, area_id, registered_on, clean_since, lives, _ref in case_rows:
         if case_id in refs:
             lives = (refs[case_id], area_id) in living
-        out[area_id].append(rules.CaseFacts(
+        out[area_id].append(facts(
             ref=case_id, registered_on=registered_on, statuses=tuple(statuses.get(case_id, ())),
             clean_since=clean_since, relapses=tuple(relapses.get(case_id, ())), lives_in_area=lives,
             helper_assigned_on=helpers.get(case_id), visits=tuple(visits.get(case_id, ()))))
@@ -445,30 +479,33 @@ def load_facts(area_ids: list[int], on: dt.date) -> dict[int, list[rules.CaseFac
 
 
 def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rules.Summary | None]]:
-    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it."""
-    ids = [a.id for a in areas]
-    modes = dict(db.session.execute(select(AreaPlan.area_id, AreaPlan.mode).where(AreaPlan.area_id.in_(ids))).all())
+    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it.
+    A fixed number of reads whatever the number of areas, columns only (no ORM entities)."""
+    ids = [_area_id(a) for a in areas]
+    _flush_pending()
+    modes = dict(_read(select(AreaPlan.area_id, AreaPlan.mode).where(AreaPlan.area_id.in_(_AREA_IDS)),
+                       area_ids=ids).all())
     aggregate_ids = [i for i in ids if modes.get(i) == "aggregate"]
-    named = [a for a in areas if modes.get(a.id, "named") == "named"]
+    named = [i for i in ids if modes.get(i, "named") == "named"]
     out: dict[int, tuple[str, rules.Summary | None]] = {i: ("aggregate", None) for i in aggregate_ids}
     if aggregate_ids:
-        for report in db.session.scalars(select(AggregateReport).where(
-                AggregateReport.area_id.in_(aggregate_ids), AggregateReport.on_date <= on).order_by(
-                AggregateReport.on_date)):
-            out[report.area_id] = ("aggregate", rules.Summary(
-                **{k: int(report.counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
+        for area_id, counts in _read(select(AggregateReport.area_id, AggregateReport.counts).where(
+                AggregateReport.area_id.in_(_AREA_IDS), AggregateReport.on_date <= on).order_by(
+                AggregateReport.on_date), area_ids=aggregate_ids):
+            out[area_id] = ("aggregate", rules.Summary(
+                **{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
     if named:
-        facts = load_facts([a.id for a in named], on)
-        incidents = incidents_in_year([a.id for a in named], on)
-        limits = limits_for_areas(named)
-        for area in named:
-            out[area.id] = ("named", rules.summarise(facts[area.id], on, incidents.get(area.id, 0),
-                                                     limits[area.id]))
+        facts = load_facts(named, on)
+        incidents = incidents_in_year(named, on)
+        limits = limits_for_areas([_AreaRef(i) for i in named])
+        for area_id in named:
+            out[area_id] = ("named", rules.summarise(facts[area_id], on, incidents.get(area_id, 0),
+                                                     limits[area_id]))
     return out
 
 
 def summarise_area(area: Area, on: dt.date) -> tuple[str, rules.Summary | None]:
-    return summarise_areas([area], on)[area.id]
+    return summarise_areas([area], on)[_area_id(area)]
 
 
 def evaluate_area(account, area: Area, on: dt.date, *, save: bool = False):
