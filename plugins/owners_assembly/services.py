@@ -750,15 +750,14 @@ def request_decision(community, subject: str, decision_class: str) -> str:
 
 def registration_reminders(today: _dt.date, warn_days: int = 7) -> int:
     """Remind committees whose registration (备案) is due within ``warn_days`` and not yet done."""
-    due = db.session.scalars(select(Committee).where(Committee.registered_on.is_(None),
-                                                     Committee.register_by <= today + _dt.timedelta(days=warn_days)))
+    due = [c for c in db.session.scalars(select(Committee).where(
+        Committee.registered_on.is_(None), Committee.register_by <= today + _dt.timedelta(days=warn_days)))
+        if c.reminded_at is None or c.reminded_at.date() != today]
+    communities = {c.id: c for c in db.session.scalars(
+        select(Community).where(Community.id.in_({c.community_id for c in due})))} if due else {}
     sent = 0
-    communities = {}
     for committee in due:
-        if committee.reminded_at is not None and committee.reminded_at.date() == today:
-            continue
-        community = communities.get(committee.community_id) or db.session.get(Community, committee.community_id)
-        communities[committee.community_id] = community
+        community = communities[committee.community_id]
         notify_role("committee_member", "业主委员会备案提醒",
                     f"{community.name}业主委员会应于 {committee.register_by} 前向街道办事处、乡镇人民政府备案。",
                     community=community, module=MODULE)

@@ -181,3 +181,19 @@ def test_decision_required_queues_a_proposal(estate, db, app):
     ref = app.extensions["jiayuan.pm"].hook.decision_required(community=estate.community, subject="调整物业费",
                                                                decision_class="ordinary")
     assert ref.startswith("owners_assembly:proposal:")
+
+
+def test_registration_reminder_is_sent_once_a_day_until_registered(estate, db):
+    from plugins.owners_assembly.models import Committee
+
+    today = dt.date(2026, 12, 1)
+    committee = Committee(area_id=estate.community.area_id, community_id=estate.community.id,
+                          elected_on=today - dt.timedelta(days=25), term_end=today + dt.timedelta(days=1800),
+                          register_by=today + dt.timedelta(days=5), members=[])
+    db.session.add(committee)
+    db.session.flush()
+    assert svc.registration_reminders(today) == 1
+    committee.reminded_at = dt.datetime(2026, 12, 1, 3, tzinfo=dt.UTC)
+    assert svc.registration_reminders(today) == 0  # already reminded today
+    committee.registered_on = today
+    assert svc.registration_reminders(today + dt.timedelta(days=1)) == 0
