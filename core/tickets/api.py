@@ -13,7 +13,14 @@ from core.errors import Invalid, NotFound
 from core.people.models import Person
 from core.places.models import Community, Unit
 from core.tickets import schemas, services
-from core.tickets.models import Ticket, TicketAttachment, TicketCategory, TicketComment, TicketTransition
+from core.tickets.models import (
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketComment,
+    TicketTeam,
+    TicketTransition,
+)
 
 blp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets", description="Service tickets")
 
@@ -298,6 +305,21 @@ def create_team(args):
     """Add a team (``tickets.configure``); members must handle tickets in the community."""
     community = _community(args["community_id"])
     team = services.create_team(current_account(), community, args["name"], args["member_ids"], args["leader_id"])
+    db.session.commit()
+    return team
+
+
+@blp.route("/teams/<int:team_id>", methods=["PATCH"])
+@api_auth
+@blp.arguments(schemas.TeamUpdateSchema)
+@blp.response(200, schemas.TeamSchema)
+def update_team(args, team_id):
+    """Rename a team or change its leader and members (``tickets.configure``)."""
+    team = db.session.get(TicketTeam, team_id)
+    if team is None:
+        raise NotFound()
+    services.update_team(current_account(), team, args.get("name", team.name),
+                         args.get("member_ids", team.member_ids), args.get("leader_id", team.leader_id))
     db.session.commit()
     return team
 

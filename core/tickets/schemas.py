@@ -204,6 +204,14 @@ class TeamCreateSchema(Schema):
     member_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=100))
 
 
+class TeamUpdateSchema(Schema):
+    """Fields left out keep their value."""
+
+    name = fields.String(validate=validate.Length(min=1, max=80))
+    leader_id = fields.Integer(allow_none=True)
+    member_ids = fields.List(fields.Integer(), validate=validate.Length(max=100))
+
+
 class WorkloadSchema(Schema):
     account_id = fields.Integer()
     name = fields.String()

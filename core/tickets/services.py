@@ -718,24 +718,40 @@ def reassign(actor, ticket: Ticket, *, assignee_id: int | None, team_id: int | N
 def create_team(actor, community: Community, name: str, member_ids: Iterable[int] = (),
                 leader_id: int | None = None) -> TicketTeam:
     """A team tickets can be dispatched to (e.g. the maintenance crew); members must handle tickets here."""
+    team = TicketTeam(area_id=community.area_id, community_id=community.id)
+    _fill_team(actor, community, team, name, member_ids, leader_id)
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def update_team(actor, team: TicketTeam, name: str, member_ids: Iterable[int] = (),
+                leader_id: int | None = None) -> TicketTeam:
+    """Rename a team or change its leader and members; tickets already dispatched to it keep their assignee."""
+    community = db.session.get(Community, team.community_id)
+    _fill_team(actor, community, team, name, member_ids, leader_id)
+    db.session.flush()
+    return team
+
+
+def _fill_team(actor, community: Community, team: TicketTeam, name: str, member_ids: Iterable[int],
+               leader_id: int | None) -> None:
     if not can(actor, "tickets.configure", community=community):
         raise Forbidden()
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise Invalid(fields={"name": [_("This field is required.")]})
-    if db.session.scalar(select(TicketTeam.id).where(TicketTeam.community_id == community.id,
-                                                     TicketTeam.name == name)):
+    clash = select(TicketTeam.id).where(TicketTeam.community_id == community.id, TicketTeam.name == name)
+    if team.id is not None:
+        clash = clash.where(TicketTeam.id != team.id)
+    if db.session.scalar(clash):
         raise Invalid(fields={"name": [_("This name is already used in this community.")]})
     members = sorted(set(member_ids) | ({leader_id} if leader_id else set()))
     if members:
         handlers = {a.id for a in staff_choices(community)}
         if not set(members) <= handlers:
             raise Invalid(fields={"member_ids": [_("This person does not handle tickets in this community.")]})
-    team = TicketTeam(area_id=community.area_id, community_id=community.id, name=name, leader_id=leader_id,
-                      member_ids=members)
-    db.session.add(team)
-    db.session.flush()
-    return team
+    team.name, team.leader_id, team.member_ids = name, leader_id, members
 
 
 def teams(community: Community) -> list[TicketTeam]:

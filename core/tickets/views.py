@@ -14,7 +14,7 @@ from core.database import db
 from core.errors import AppError, Forbidden, NotFound
 from core.places.models import Building, Community, Unit
 from core.tickets import forms, services, workflows
-from core.tickets.models import Ticket, TicketAttachment, TicketCategory, TicketRating
+from core.tickets.models import Ticket, TicketAttachment, TicketCategory, TicketRating, TicketTeam
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates")
 
@@ -312,13 +312,23 @@ def categories():
 
 
 @bp.route("/teams", methods=["POST"])
+@bp.route("/teams/<int:team_id>", methods=["POST"])
 @login_required
-def team_create():
-    community, _all = _pick_community("tickets.configure")
+def team_save(team_id: int | None = None):
+    if team_id is None:
+        community, _all = _pick_community("tickets.configure")
+    else:
+        team = db.session.get(TicketTeam, team_id)
+        if team is None:
+            raise NotFound()
+        community = db.session.get(Community, team.community_id)
+    fields = (request.form.get("name", ""), [int(x) for x in request.form.getlist("member_ids") if x.isdigit()],
+              request.form.get("leader_id", type=int))
     try:
-        services.create_team(current_user, community, request.form.get("name", ""),
-                             [int(x) for x in request.form.getlist("member_ids") if x.isdigit()],
-                             request.form.get("leader_id", type=int))
+        if team_id is None:
+            services.create_team(current_user, community, *fields)
+        else:
+            services.update_team(current_user, team, *fields)
     except AppError as exc:
         db.session.rollback()
         _flash_error(exc)

@@ -350,3 +350,40 @@ def test_teams_and_dispatch_to_a_team(client, scene, make, login_as, api_headers
     assert t.team_id == team_id and t.assignee_id == scene.staff.id and t.status == "assigned"
     load = client.get(f"/api/v1/tickets/workload?community_id={scene.community.id}", headers=hm).get_json()
     assert load == [{"account_id": scene.staff.id, "name": scene.staff.display_name, "open": 1}]
+
+
+def test_teams_are_edited_on_the_page_and_through_the_api(client, scene, make, login_as, api_headers, db):
+    crew = services.create_team(scene.manager, scene.community, "维修班", [scene.staff.id])
+    services.create_team(scene.manager, scene.community, "保洁班")
+    login_as(scene.manager)
+    page = client.get(f"/tickets/categories?community_id={scene.community.id}").get_data(as_text=True)
+    assert f"/tickets/teams/{crew.id}" in page
+    r = client.post(f"/tickets/teams/{crew.id}", data={"name": "工程部", "leader_id": scene.steward.id,
+                                                       "member_ids": [scene.staff.id]})
+    assert r.status_code == 302
+    db.session.refresh(crew)
+    assert (crew.name, crew.leader_id, sorted(crew.member_ids)) == \
+        ("工程部", scene.steward.id, sorted([scene.staff.id, scene.steward.id]))
+    # a name another team has is refused and nothing changes
+    client.post(f"/tickets/teams/{crew.id}", data={"name": "保洁班"})
+    db.session.refresh(crew)
+    assert crew.name == "工程部"
+
+    hm = api_headers(scene.manager)
+    r = client.patch(f"/api/v1/tickets/teams/{crew.id}", json={"member_ids": [scene.staff.id]}, headers=hm)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["name"] == "工程部" and sorted(r.get_json()["member_ids"]) == \
+        sorted([scene.staff.id, scene.steward.id])  # the leader stays a member
+    outsider = make.account("staff", make.community())
+    bad = [({"name": "保洁班"}, 422), ({"member_ids": [outsider.id]}, 422), ({"name": ""}, 422),
+           ({"name": "x" * 81}, 422), ({"member_ids": "all"}, 422)]
+    for payload, status in bad:
+        assert_envelope(client.patch(f"/api/v1/tickets/teams/{crew.id}", json=payload, headers=hm), status)
+    assert_envelope(client.patch("/api/v1/tickets/teams/99999", json={"name": "x"}, headers=hm), 404)
+    assert_envelope(client.patch(f"/api/v1/tickets/teams/{crew.id}", json={"name": "x"},
+                                 headers=api_headers(scene.staff)), 403)
+    other_manager = make.account("manager", make.community())
+    assert_envelope(client.patch(f"/api/v1/tickets/teams/{crew.id}", json={"name": "x"},
+                                 headers=api_headers(other_manager)), 403)
+    db.session.refresh(crew)
+    assert crew.name == "工程部"
