@@ -22,7 +22,7 @@ from core.auth.models import Account, Role
 from core.auth.permissions import can, person_unit_ids
 from core.database import db, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
-from core.notifications.services import notify, notify_role
+from core.notifications.services import accounts_with_role, notify
 from core.places.models import Building, Community, Unit
 from core.plugins import collect, hook
 from core.settings.services import get as get_setting
@@ -778,8 +778,6 @@ def _open_states() -> list[str]:
 
 
 def staff_choices(community: Community) -> list[Account]:
-    from core.notifications.services import accounts_with_role
-
     seen = {}
     for role in (Role.staff, Role.manager):
         for a in accounts_with_role(role, community=community):
@@ -1000,7 +998,8 @@ def overdue_clocks(ticket: Ticket, now: dt.datetime) -> list[str]:
     return out
 
 
-def _breach(ticket: Ticket, clock: str, community: Community, now: dt.datetime, escalate: bool = True) -> None:
+def _breach(ticket: Ticket, clock: str, community: Community, now: dt.datetime, escalate: bool = True,
+            managers: list | None = None) -> None:
     setattr(ticket, f"{clock}_breached", True)
     db.session.add(TicketBreach(area_id=ticket.area_id, community_id=ticket.community_id, ticket_id=ticket.id,
                                 clock=clock, due_at=getattr(ticket, f"{clock}_due_at"), detected_at=now,
@@ -1010,8 +1009,10 @@ def _breach(ticket: Ticket, clock: str, community: Community, now: dt.datetime, 
     if escalate:
         ticket.escalated_at = ticket.escalated_at or now
         label = {"response": _("response"), "arrival": _("arrival on site"), "resolution": _("resolution")}[clock]
-        notify_role(Role.manager, _("Ticket %(n)s missed its %(c)s deadline", n=ticket.number, c=label),
-                    ticket.title, community=community, module="tickets")
+        if managers is None:
+            managers = accounts_with_role(Role.manager, community=community)
+        notify(managers, _("Ticket %(n)s missed its %(c)s deadline", n=ticket.number, c=label),
+               ticket.title, module="tickets")
 
 
 def check_sla(now: dt.datetime | None = None, community_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
@@ -1033,11 +1034,12 @@ def check_sla(now: dt.datetime | None = None, community_ids: Iterable[int] | Non
         return []
     communities = {c.id: c for c in db.session.scalars(
         select(Community).where(Community.id.in_({t.community_id for t in tickets})))}
+    managers = {cid: accounts_with_role(Role.manager, community=c) for cid, c in communities.items()}
     found = []
     for ticket in tickets:
         for clock in overdue_clocks(ticket, now):
             if not getattr(ticket, f"{clock}_breached"):
-                _breach(ticket, clock, communities[ticket.community_id], now)
+                _breach(ticket, clock, communities[ticket.community_id], now, managers=managers[ticket.community_id])
                 found.append((ticket.id, clock))
     db.session.flush()
     return found
