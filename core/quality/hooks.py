@@ -35,7 +35,7 @@ def settings_schema():
         Setting("quality.survey_target_percent", "decimal", "80",
                 "2004 trial grade standard for ordinary residential communities (普通住宅小区物业管理服务等级标准"
                 "（试行）), level 1: at least one owner-satisfaction survey a year, at least 80% satisfied",
-                "Owner-satisfaction target (%)", min=0, max=100),
+                "Owner-satisfaction target (%) where the community has no grade-standard profile", min=0, max=100),
         Setting("quality.dashboard_trend_months", "int", 12, "House rule: months shown in the trend charts",
                 "Months in the quality trend charts", min=1, max=36),
     ]

@@ -55,8 +55,14 @@ def meets_target(rate: Decimal | None, target: Decimal) -> bool | None:
 
 
 def survey_target(community) -> Decimal:
+    """The community's grade-standard profile sets the satisfaction target; the setting stands in
+    where no profile has been set up, so one community never has two targets."""
     from core.settings.services import get
+    from core.tickets.services import profile_for
 
+    profile = profile_for(community, create=False)
+    if profile is not None and profile.satisfaction_target_pct is not None:
+        return Decimal(profile.satisfaction_target_pct)
     return Decimal(get("quality.survey_target_percent", community=community))
 
 

@@ -198,3 +198,19 @@ def test_pages(survey_setup, client, login_as, make):
         "unit_id": s["units"][0].id, f"q{s['q'][0]}": "5", f"q{s['q'][1]}": "4"})
     assert ok.status_code == 302
     assert client.get(f"/quality/surveys/{s['survey'].id}").status_code == 403  # owners have no results page
+
+
+def test_the_grade_profile_target_wins_over_the_setting(survey_setup, db):
+    from core.settings.services import set_value
+    from core.tickets.services import profile_for
+
+    s = survey_setup
+    set_value(s["manager"], "quality.survey_target_percent", "60", "community", s["community"].id)
+    profile_for(s["community"]).satisfaction_target_pct = 90
+    db.session.flush()
+    for owner, unit, score in ((s["owners"][0], s["units"][0], 5), (s["owners"][1], s["units"][1], 2)):
+        services.submit_response(owner, s["survey"], unit.id, {str(s["q"][0]): score, str(s["q"][1]): score})
+    res = services.survey_results(s["manager"], s["survey"])
+    # 2 of 4 answers satisfied = 50%: short of the profile's 90 whatever the setting says
+    assert res["target_percent"] == Decimal(90) and res["satisfied_percent"] == Decimal("50.0")
+    assert res["meets_target"] is False
