@@ -31,7 +31,8 @@ def update(folder: Path) -> None:
                     "--no-location", "--sort-output", "-o", pot, folder], check=True)
     for locale in ("zh", "en"):
         cmd = "update" if _po(folder, locale).exists() else "init"
-        subprocess.run([BIN / "pybabel", cmd, "-i", pot, "-d", folder / "translations", "-l", locale,
+        # unwrapped like `fill` writes, so the two never rewrap each other's lines (quiet diffs and merges)
+        subprocess.run([BIN / "pybabel", cmd, "-i", pot, "-d", folder / "translations", "-l", locale, "--no-wrap",
                         *(["--no-fuzzy-matching"] if cmd == "update" else [])], check=True)
     pot.unlink()
 

@@ -305,3 +305,15 @@ def create_portal_account(actor, person, username: str, password: str) -> Accoun
     record(actor, "create_portal_account", "Account", account.id, changes={"person_id": person.id},
            area_id=person.area_id)
     return account
+
+
+def permission_matrix() -> list[tuple[str, list[dict]]]:
+    """Every permission the core and the loaded plugins declare, grouped by the area or plugin
+    that declares it (the part of its key before the first dot), with the roles that hold it."""
+    from core.auth.permissions import all_permissions
+
+    groups: dict[str, list[dict]] = {}
+    for key, spec in sorted(all_permissions().items()):
+        groups.setdefault(key.split(".", 1)[0], []).append(
+            {"key": key, "label": spec.get("label") or key, "roles": {str(r) for r in spec["roles"]}})
+    return list(groups.items())

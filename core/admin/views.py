@@ -166,6 +166,14 @@ def account_password(account_id: int):
     return _detail(account, reset_form=form, status=422)
 
 
+@bp.route("/roles")
+@login_required
+def roles():
+    """What each role may do, so whoever grants a role knows what it gives."""
+    services.require_manager(current_user)
+    return render_template("admin/roles.html", groups=services.permission_matrix(), role_labels=ROLE_LABELS)
+
+
 @bp.route("/plugins")
 @login_required
 def plugins():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.auth.models import Account, Role, ScopeType
@@ -12,28 +13,28 @@ from core.places.models import Area, Community
 
 R = Role
 CORE_PERMISSIONS: dict[str, dict] = {
-    "register.read": {"label": "Read the register (places)",
+    "register.read": {"label": _l("Read the register (places)"),
                       "roles": [R.company_admin, R.manager, R.staff, R.guard, R.rc_staff, R.committee_member,
                                 R.auditor, R.developer_rep, R.drugfree_officer]},
-    "register.write": {"label": "Edit the register", "roles": [R.company_admin, R.manager]},
-    "register.import": {"label": "Import and export the register", "roles": [R.company_admin, R.manager]},
-    "people.read": {"label": "See owners and residents", "roles": [R.company_admin, R.manager, R.staff, R.rc_staff]},
-    "people.write": {"label": "Edit owners and residents", "roles": [R.company_admin, R.manager, R.rc_staff]},
-    "people.read_sensitive": {"label": "See unmasked ID numbers and care needs (audited)",
+    "register.write": {"label": _l("Edit the register"), "roles": [R.company_admin, R.manager]},
+    "register.import": {"label": _l("Import and export the register"), "roles": [R.company_admin, R.manager]},
+    "people.read": {"label": _l("See owners and residents"), "roles": [R.company_admin, R.manager, R.staff, R.rc_staff]},
+    "people.write": {"label": _l("Edit owners and residents"), "roles": [R.company_admin, R.manager, R.rc_staff]},
+    "people.read_sensitive": {"label": _l("See unmasked ID numbers and care needs (audited)"),
                               "roles": [R.manager, R.rc_staff]},
-    "accounts.manage": {"label": "Manage accounts and roles", "roles": [R.platform_admin, R.company_admin]},
-    "settings.edit": {"label": "Edit settings", "roles": [R.platform_admin, R.company_admin, R.manager, R.rc_staff]},
-    "audit.read": {"label": "Read the audit log", "roles": [R.auditor, R.platform_admin, R.company_admin]},
-    "notices.publish": {"label": "Publish notices",
+    "accounts.manage": {"label": _l("Manage accounts and roles"), "roles": [R.platform_admin, R.company_admin]},
+    "settings.edit": {"label": _l("Edit settings"), "roles": [R.platform_admin, R.company_admin, R.manager, R.rc_staff]},
+    "audit.read": {"label": _l("Read the audit log"), "roles": [R.auditor, R.platform_admin, R.company_admin]},
+    "notices.publish": {"label": _l("Publish notices"),
                         "roles": [R.company_admin, R.manager, R.rc_staff, R.committee_member]},
-    "dashboard.community": {"label": "Community dashboard",
+    "dashboard.community": {"label": _l("Community dashboard"),
                             "roles": [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_staff,
                                       R.auditor]},
-    "dashboard.area": {"label": "Residents' committee dashboard",
+    "dashboard.area": {"label": _l("Residents' committee dashboard"),
                        "roles": [R.rc_staff, R.drugfree_officer, R.auditor]},
-    "plugins.manage": {"label": "See and manage plugins", "roles": [R.platform_admin]},
-    "calendar.edit": {"label": "Edit and import the holiday calendar", "roles": [R.platform_admin]},
-    "calendar.hours.edit": {"label": "Edit a community's working hours (SLA clock)",
+    "plugins.manage": {"label": _l("See and manage plugins"), "roles": [R.platform_admin]},
+    "calendar.edit": {"label": _l("Edit and import the holiday calendar"), "roles": [R.platform_admin]},
+    "calendar.hours.edit": {"label": _l("Edit a community's working hours (SLA clock)"),
                             "roles": [R.platform_admin, R.company_admin, R.manager]},
 }
 

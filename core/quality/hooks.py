@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from core.auth.models import Role as R
 from core.hookspecs import hookimpl
 from core.settings.services import Setting
@@ -12,19 +14,19 @@ SUPERVISORS = [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_sta
 @hookimpl
 def permissions():
     return {
-        "quality.reception.manage": {"label": "Schedule reception days and keep their minutes",
+        "quality.reception.manage": {"label": _l("Schedule reception days and keep their minutes"),
                                      "roles": [R.company_admin, R.manager]},
-        "quality.reception.record": {"label": "Record issues raised at reception days and make tickets of them",
+        "quality.reception.record": {"label": _l("Record issues raised at reception days and make tickets of them"),
                                      "roles": [R.company_admin, R.manager, R.staff]},
-        "quality.reception.read": {"label": "See reception days, bookings and raised issues",
+        "quality.reception.read": {"label": _l("See reception days, bookings and raised issues"),
                                    "roles": [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_staff,
                                              R.developer_rep, R.auditor]},
-        "quality.minutes.read": {"label": "Read reception-day minutes",
+        "quality.minutes.read": {"label": _l("Read reception-day minutes"),
                                  "roles": [R.company_admin, R.manager, R.staff, R.committee_member, R.rc_staff,
                                            R.auditor]},
-        "quality.survey.manage": {"label": "Set up satisfaction surveys", "roles": [R.company_admin, R.manager]},
-        "quality.survey.read": {"label": "See satisfaction survey results", "roles": SUPERVISORS},
-        "quality.dashboard.read": {"label": "See the quality dashboard and the equal-service report",
+        "quality.survey.manage": {"label": _l("Set up satisfaction surveys"), "roles": [R.company_admin, R.manager]},
+        "quality.survey.read": {"label": _l("See satisfaction survey results"), "roles": SUPERVISORS},
+        "quality.dashboard.read": {"label": _l("See the quality dashboard and the equal-service report"),
                                    "roles": SUPERVISORS},
     }
 
@@ -33,11 +35,11 @@ def permissions():
 def settings_schema():
     return [
         Setting("quality.survey_target_percent", "decimal", "80",
-                "2004 trial grade standard for ordinary residential communities (普通住宅小区物业管理服务等级标准"
-                "（试行）), level 1: at least one owner-satisfaction survey a year, at least 80% satisfied",
-                "Owner-satisfaction target (%) where the community has no grade-standard profile", min=0, max=100),
-        Setting("quality.dashboard_trend_months", "int", 12, "House rule: months shown in the trend charts",
-                "Months in the quality trend charts", min=1, max=36),
+                _l("2004 trial grade standard for ordinary residential communities (普通住宅小区物业管理服务等级标准"
+                "（试行）), level 1: at least one owner-satisfaction survey a year, with a satisfaction rate of at least 80%"),
+                _l("Owner-satisfaction target (%) where the community has no grade-standard profile"), min=0, max=100),
+        Setting("quality.dashboard_trend_months", "int", 12, _l("House rule: months shown in the trend charts"),
+                _l("Months in the quality trend charts"), min=1, max=36),
     ]
 
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from core.auth.models import Role as R
 from core.hookspecs import hookimpl
 from core.settings.services import Setting
 
-HOUSE = "House rule of the property company (issue 4 default); change it to what the service contract says"
+HOUSE = _l("House rule of the property company; change it to what the service contract says")
 
 
 @hookimpl
 def permissions():
     return {
-        "tickets.read": {"label": "See service tickets",
+        "tickets.read": {"label": _l("See service tickets"),
                          "roles": [R.company_admin, R.manager, R.staff, R.auditor]},
-        "tickets.handle": {"label": "Handle tickets (accept, work, resolve, comment, enter calls)",
+        "tickets.handle": {"label": _l("Handle tickets (accept, work, resolve, comment, enter calls)"),
                            "roles": [R.company_admin, R.manager, R.staff]},
-        "tickets.dispatch": {"label": "Dispatch and reassign tickets",
+        "tickets.dispatch": {"label": _l("Dispatch and reassign tickets"),
                              "roles": [R.company_admin, R.manager, R.staff]},
-        "tickets.callback": {"label": "Record 回访 call-backs", "roles": [R.company_admin, R.manager, R.staff]},
-        "tickets.configure": {"label": "Edit ticket categories, procedures and grade profiles",
+        "tickets.callback": {"label": _l("Record 回访 call-backs"), "roles": [R.company_admin, R.manager, R.staff]},
+        "tickets.configure": {"label": _l("Edit ticket categories, procedures and grade profiles"),
                               "roles": [R.company_admin, R.manager]},
     }
 
@@ -30,29 +32,27 @@ def permissions():
 @hookimpl
 def settings_schema():
     return [
-        Setting("tickets.auto_close_days", "int", 7, HOUSE + " (issue 4: unrated resolved tickets close after 7 days)",
-                "Days after which an unrated resolved ticket closes by itself", min=1, max=90),
-        Setting("tickets.repeat_window_days", "int", 30,
-                HOUSE + " (issue 4: same unit and category within 30 days is a repeat)",
-                "Window in days for flagging a repeat repair or complaint", min=1, max=365),
-        Setting("tickets.reopen_window_days", "int", 7, HOUSE + " (issue 4: reopen within 7 days)",
-                "Days after resolution during which a ticket may be reopened", min=0, max=90),
+        Setting("tickets.auto_close_days", "int", 7, HOUSE,
+                _l("Days after which an unrated resolved ticket closes by itself"), min=1, max=90),
+        Setting("tickets.repeat_window_days", "int", 30, HOUSE,
+                _l("Window in days for flagging a repeat repair or complaint"), min=1, max=365),
+        Setting("tickets.reopen_window_days", "int", 7, HOUSE,
+                _l("Days after resolution during which a ticket may be reopened"), min=0, max=90),
         Setting("tickets.callback_threshold", "int", 3,
-                "DOMAIN.md §1: satisfied = 4 or 5, so a rating of 3 or below needs a 回访",
-                "Ratings at or below this need a 回访 before closing", min=1, max=5),
-        Setting("tickets.callback_tries", "int", 3, HOUSE + " (issue 4: unreachable after 3 tries)",
-                "Call attempts before a 回访 may end as 'owner unreachable'", min=1, max=10),
-        Setting("tickets.rating_link_days", "int", 14, HOUSE, "Days a rating link stays valid", min=1, max=90),
+                _l("Satisfaction counts 4 or 5 as satisfied, so a rating of 3 or below needs a 回访"),
+                _l("Ratings at or below this need a 回访 before closing"), min=1, max=5),
+        Setting("tickets.callback_tries", "int", 3, HOUSE,
+                _l("Call attempts before a 回访 may end as 'owner unreachable'"), min=1, max=10),
+        Setting("tickets.rating_link_days", "int", 14, HOUSE, _l("Days a rating link stays valid"), min=1, max=90),
         Setting("tickets.at_risk_minutes", "int", 60, HOUSE,
-                "Minutes before a deadline at which a ticket shows as at risk", min=1, max=10080),
-        Setting("tickets.max_attachments", "int", 5, HOUSE + " (issue 4: up to 5 photos)",
-                "Most photos or files on one ticket", min=1, max=20),
+                _l("Minutes before a deadline at which a ticket shows as at risk"), min=1, max=10080),
+        Setting("tickets.max_attachments", "int", 5, HOUSE, _l("Most photos or files on one ticket"), min=1, max=20),
         Setting("tickets.renovation_deposit", "decimal", Decimal("2000.00"),
-                "Renovation management agreement (装修管理服务协议) of the community; house default",
-                "Renovation deposit in yuan", min=0, max=1000000),
+                _l("Renovation management agreement (装修管理服务协议) of the community; house default"),
+                _l("Renovation deposit in yuan"), min=0, max=1000000),
         Setting("tickets.renovation_deposit_item", "str", "renovation_deposit",
-                "Fee item code on the community's posted price notice (明码标价)",
-                "Fee item code of the renovation deposit"),
+                _l("Fee item code on the community's posted price notice (明码标价)"),
+                _l("Fee item code of the renovation deposit")),
     ]
 
 

@@ -1,5 +1,7 @@
 """Drug-free community (无毒社区) compliance checks per residents' committee area, privacy first."""
 
+from flask_babel import lazy_gettext as _l
+
 from core import Role, Setting, hookimpl
 
 PLUGIN_NAME = "drugfree"
@@ -12,8 +14,6 @@ SOURCE_RULES = "《无毒社区》创建标准 (the source article); 戒毒条�
 
 @hookimpl
 def permissions():
-    from flask_babel import lazy_gettext as _l
-
     officer = [Role.drugfree_officer]
     return {
         "drugfree.case.read": {"label": _l("Drug-free: see named case records (audited)"), "roles": officer},
@@ -31,23 +31,23 @@ def permissions():
 def settings_schema():
     area = ("platform", "area")
     return [
-        Setting("drugfree.clean_years", "int", 3, "戒毒条例 §7; the article: 戒断巩固 3 years",
-                "Years clean that end monitoring", scopes=area, min=1, max=10),
-        Setting("drugfree.sentence_exclude_months", "int", 36, "The article: sentenced to 3 years or more",
-                "Sentence (months) that excludes a person from the count", scopes=area, min=1, max=600),
-        Setting("drugfree.missing_exclude_years", "int", 4, "The article: missing 4 years or more",
-                "Years missing that exclude a person from the count", scopes=area, min=1, max=20),
-        Setting("drugfree.report_days", "int", 15, "戒毒条例 §14: report within 15 days of the order",
-                "Days to report for community rehabilitation", scopes=area, min=1, max=60),
-        Setting("drugfree.helper_days", "int", 15, "Practice (local 接茬帮教 schemes), not law",
-                "Days after return to assign an aftercare helper", scopes=area, min=1, max=90),
-        Setting("drugfree.visits_per_month", "int", 1, "Practice (local 接茬帮教 schemes), not law",
-                "Aftercare visits required each month", scopes=area, min=1, max=10),
-        Setting("drugfree.min_cell", "int", 3, "House rule: small-cell suppression (PIPL §51)",
-                "Smallest count shown to anyone but the officer", scopes=area, min=1, max=20),
+        Setting("drugfree.clean_years", "int", 3, _l("戒毒条例 §7; 无毒社区 creation standard: 戒断巩固 after 3 years"),
+                _l("Years clean that end monitoring"), scopes=area, min=1, max=10),
+        Setting("drugfree.sentence_exclude_months", "int", 36, _l("无毒社区 creation standard: sentenced to 3 years or more"),
+                _l("Sentence (months) that excludes a person from the count"), scopes=area, min=1, max=600),
+        Setting("drugfree.missing_exclude_years", "int", 4, _l("无毒社区 creation standard: missing 4 years or more"),
+                _l("Years missing that exclude a person from the count"), scopes=area, min=1, max=20),
+        Setting("drugfree.report_days", "int", 15, _l("戒毒条例 §14: report within 15 days of the order"),
+                _l("Days to report for community rehabilitation"), scopes=area, min=1, max=60),
+        Setting("drugfree.helper_days", "int", 15, _l("Practice (local 接茬帮教 schemes), not law"),
+                _l("Days after return to assign an aftercare helper"), scopes=area, min=1, max=90),
+        Setting("drugfree.visits_per_month", "int", 1, _l("Practice (local 接茬帮教 schemes), not law"),
+                _l("Aftercare visits required each month"), scopes=area, min=1, max=10),
+        Setting("drugfree.min_cell", "int", 3, _l("House rule: small-cell suppression (PIPL §51)"),
+                _l("Smallest count shown to anyone but the officer"), scopes=area, min=1, max=20),
         Setting("drugfree.reduce_after_days", "int", 180,
-                "House rule under PIPL §19 and 戒毒条例 §7 (keep no longer than needed)",
-                "Days after monitoring ends before named detail is reduced", scopes=area, min=0, max=3650),
+                _l("House rule under PIPL §19 and 戒毒条例 §7 (keep no longer than needed)"),
+                _l("Days after monitoring ends before named detail is reduced"), scopes=area, min=0, max=3650),
     ]
 
 
@@ -62,8 +62,6 @@ def register_blueprints(app):
 
 @hookimpl
 def nav_items(user):
-    from flask_babel import lazy_gettext as _l
-
     return [{"label": _l("Drug-free community"), "endpoint": "drugfree.index",
              "permission": "drugfree.aggregate.read", "order": 60}]
 

@@ -10,7 +10,7 @@ PLUGIN_NAME = "owners_assembly"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
 
-CIVIL_CODE = "民法典 §278 (Civil Code: double majority of exclusive area and headcount)"
+CIVIL_CODE = _l("民法典 §278 (Civil Code: double majority of exclusive area and headcount)")
 
 
 @hookimpl
@@ -27,14 +27,14 @@ def register_blueprints(app):
 @hookimpl
 def permissions():
     return {
-        "owners_assembly.meeting.manage": {"label": "Convene owners' assembly meetings",
+        "owners_assembly.meeting.manage": {"label": _l("Convene owners' assembly meetings"),
                                            "roles": ["committee_member", "rc_staff"]},
-        "owners_assembly.meeting.read": {"label": "See owners' assembly meetings and results",
+        "owners_assembly.meeting.read": {"label": _l("See owners' assembly meetings and results"),
                                          "roles": ["committee_member", "rc_staff", "manager", "company_admin",
                                                    "staff", "auditor", "developer_rep"]},
-        "owners_assembly.ballot.enter": {"label": "Enter and confirm paper ballots",
+        "owners_assembly.ballot.enter": {"label": _l("Enter and confirm paper ballots"),
                                          "roles": ["committee_member", "rc_staff", "staff", "manager"]},
-        "owners_assembly.candidate.review": {"label": "Comment on candidates' eligibility", "roles": ["rc_staff"]},
+        "owners_assembly.candidate.review": {"label": _l("Comment on candidates' eligibility"), "roles": ["rc_staff"]},
     }
 
 
@@ -42,23 +42,23 @@ def permissions():
 def settings_schema():
     return [
         Setting("owners_assembly.participation", "str", "2/3", CIVIL_CODE,
-                "Share of area and headcount that must take part (at least)"),
+                _l("Share of area and headcount that must take part (at least)")),
         Setting("owners_assembly.special_majority", "str", "3/4", CIVIL_CODE,
-                "Special matters: share of participating area and headcount that must agree (at least)"),
+                _l("Special matters: share of participating area and headcount that must agree (at least)")),
         Setting("owners_assembly.ordinary_majority", "str", "1/2", CIVIL_CODE,
-                "Ordinary matters: share that agreement must exceed (more than)"),
-        Setting("owners_assembly.notice_days", "int", 15, "物业管理条例 §14: notice at least 15 days before",
-                "Days the meeting notice must be up before voting opens", min=1, max=90),
-        Setting("owners_assembly.demand_share", "str", "1/5", "物业管理条例 §13: 20% of owners may demand a meeting",
-                "Share of owners whose demand obliges the committee to convene"),
-        Setting("owners_assembly.registration_days", "int", 30, "物业管理条例 §16: register within 30 days",
-                "Days after the election to register (备案) the committee", min=1, max=365),
-        Setting("owners_assembly.seats_min", "int", 5, "业主大会和业主委员会指导规则 §31: 5 to 11 members",
-                "Fewest committee seats", min=3, max=21),
-        Setting("owners_assembly.seats_max", "int", 11, "业主大会和业主委员会指导规则 §31: 5 to 11 members",
-                "Most committee seats", min=3, max=21),
-        Setting("owners_assembly.term_years", "int", 5, "业主大会和业主委员会指导规则 §31: a term of at most 5 years",
-                "Committee term in years", min=1, max=5),
+                _l("Ordinary matters: share that agreement must exceed (more than)")),
+        Setting("owners_assembly.notice_days", "int", 15, _l("物业管理条例 §14: notice at least 15 days before"),
+                _l("Days the meeting notice must be up before voting opens"), min=1, max=90),
+        Setting("owners_assembly.demand_share", "str", "1/5", _l("物业管理条例 §13: a fifth of the owners may demand a meeting"),
+                _l("Share of owners whose demand obliges the committee to convene")),
+        Setting("owners_assembly.registration_days", "int", 30, _l("物业管理条例 §16: register within 30 days"),
+                _l("Days after the election to register (备案) the committee"), min=1, max=365),
+        Setting("owners_assembly.seats_min", "int", 5, _l("业主大会和业主委员会指导规则 §31: 5 to 11 members"),
+                _l("Fewest committee seats"), min=3, max=21),
+        Setting("owners_assembly.seats_max", "int", 11, _l("业主大会和业主委员会指导规则 §31: 5 to 11 members"),
+                _l("Most committee seats"), min=3, max=21),
+        Setting("owners_assembly.term_years", "int", 5, _l("业主大会和业主委员会指导规则 §31: a term of at most 5 years"),
+                _l("Committee term in years"), min=1, max=5),
     ]
 
 

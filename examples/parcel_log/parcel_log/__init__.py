@@ -23,8 +23,9 @@ def register_blueprints(app):
 @hookimpl
 def permissions():
     return {
-        "parcel_log.entry.read": {"label": "See Parcel log entries", "roles": ["manager", "staff", "company_admin"]},
-        "parcel_log.entry.write": {"label": "Add Parcel log entries", "roles": ["manager", "staff"]},
+        "parcel_log.entry.read": {"label": _l("See Parcel log entries"),
+                              "roles": ["manager", "staff", "company_admin"]},
+        "parcel_log.entry.write": {"label": _l("Add Parcel log entries"), "roles": ["manager", "staff"]},
     }
 
 

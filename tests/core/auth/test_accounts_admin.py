@@ -334,3 +334,36 @@ def test_run_a_job_now(make_app, make, db):
     with c.session_transaction() as sess:
         sess["_user_id"] = str(staff.id)
     assert c.post("/admin/jobs/jobprobe.once/run").status_code == 403 and ran == [1]
+
+
+def test_roles_page_shows_every_declared_permission_and_who_holds_it(world, client, login_as, app):
+    from core.auth.permissions import all_permissions
+
+    login_as(world["ca_admin"])
+    r = client.get("/admin/roles")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    declared = all_permissions()
+    # the core's and the plugins' permissions each have a row
+    for key in ("register.read", "tickets.dispatch", "security_guard.candidates.read"):
+        assert f'data-permission="{key}"' in html
+    assert sum(1 for key in declared if f'data-permission="{key}"' in html) == len(declared)
+    row = html.split('data-permission="accounts.manage"', 1)[1].split("</tr>", 1)[0]
+    assert row.count("✓") == len(declared["accounts.manage"]["roles"])
+    assert "/admin/roles" in client.get("/admin/accounts").get_data(as_text=True)
+
+
+def test_roles_page_is_refused_to_those_who_do_not_manage_accounts(world, client, login_as):
+    login_as(world["staff_a"])
+    assert client.get("/admin/roles").status_code == 403
+
+
+def test_permission_and_setting_labels_read_in_chinese(world, client, login_as):
+    login_as(world["admin"])
+    roles = client.get("/admin/roles?lang=zh_CN").get_data(as_text=True)
+    assert "角色与权限" in roles and "派单与改派工单" in roles and "Dispatch and reassign tickets" not in roles
+    settings = client.get("/settings/?lang=zh_CN").get_data(as_text=True)
+    for english, chinese in (("Days after which an unrated resolved ticket closes by itself", "办结后未评价的工单自动关闭的天数"),
+                             ("Committee term in years", "业委会任期（年）"),
+                             ("Years clean that end monitoring", "结束管控所需的戒断年数")):
+        assert chinese in settings and english not in settings
