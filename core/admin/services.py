@@ -307,13 +307,28 @@ def create_portal_account(actor, person, username: str, password: str) -> Accoun
     return account
 
 
-def permission_matrix() -> list[tuple[str, list[dict]]]:
+# Headings of the core's permission groups; a plugin's group takes the label of its menu entry.
+CORE_GROUPS = {
+    "accounts": _l("Accounts"), "audit": _l("Audit log"), "calendar": _l("Holiday calendar"),
+    "dashboard": _l("Dashboard"), "notices": _l("Notices"), "people": _l("Owners and residents"),
+    "plugins": _l("Plugins"), "quality": _l("Service quality"), "register": _l("Register"),
+    "settings": _l("Settings"), "tickets": _l("Service tickets"),
+}
+
+
+def permission_matrix(actor: Account) -> list[dict]:
     """Every permission the core and the loaded plugins declare, grouped by the area or plugin
     that declares it (the part of its key before the first dot), with the roles that hold it."""
     from core.auth.permissions import all_permissions
+    from core.plugins import collect
 
+    headings = dict(CORE_GROUPS)
+    for item in collect("nav_items", user=actor):
+        group = (item.get("permission") or "").split(".", 1)[0]
+        if group:
+            headings.setdefault(group, item["label"])
     groups: dict[str, list[dict]] = {}
     for key, spec in sorted(all_permissions().items()):
         groups.setdefault(key.split(".", 1)[0], []).append(
             {"key": key, "label": spec.get("label") or key, "roles": {str(r) for r in spec["roles"]}})
-    return list(groups.items())
+    return [{"key": g, "title": headings.get(g, g), "rows": rows} for g, rows in groups.items()]

@@ -171,7 +171,7 @@ def account_password(account_id: int):
 def roles():
     """What each role may do, so whoever grants a role knows what it gives."""
     services.require_manager(current_user)
-    return render_template("admin/roles.html", groups=services.permission_matrix(), role_labels=ROLE_LABELS)
+    return render_template("admin/roles.html", groups=services.permission_matrix(current_user), role_labels=ROLE_LABELS)
 
 
 @bp.route("/plugins")

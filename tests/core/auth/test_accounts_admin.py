@@ -362,6 +362,8 @@ def test_permission_and_setting_labels_read_in_chinese(world, client, login_as):
     login_as(world["admin"])
     roles = client.get("/admin/roles?lang=zh_CN").get_data(as_text=True)
     assert "角色与权限" in roles and "派单与改派工单" in roles and "Dispatch and reassign tickets" not in roles
+    # group headings: the core's own, and a plugin's from its menu entry
+    assert '<th colspan="11" class="group">服务工单</th>' in roles and '<th colspan="11" class="group">业主大会</th>' in roles
     settings = client.get("/settings/?lang=zh_CN").get_data(as_text=True)
     for english, chinese in (("Days after which an unrated resolved ticket closes by itself", "办结后未评价的工单自动关闭的天数"),
                              ("Committee term in years", "业委会任期（年）"),
