@@ -145,15 +145,30 @@ def reset(key: str, scope_type: str, scope_id: int | None) -> None:
         db.session.flush()
 
 
-def get_for_areas(key: str, areas) -> dict[int, object]:
-    """The value in force for ``key`` on each area (area value, else platform, else default), in one query."""
+def lookup(key: str):
+    """Read every stored value of ``key`` in one query and return ``value(community_id, area_id)``,
+    the value in force there (community, else area, else platform, else the default), for jobs
+    and reports that need the setting of many communities at once."""
     setting = declared().get(key)
     if setting is None:
         raise KeyError(f"undeclared setting {key!r}")
-    rows = {(r.scope_type, r.scope_id): r.value
+    rows = {(r.scope_type, r.scope_id): _from_json(setting, r.value)
             for r in db.session.scalars(select(SettingValue).where(SettingValue.key == key))}
-    fallback = _from_json(setting, rows[("platform", None)]) if ("platform", None) in rows else setting.default
-    return {a.id: _from_json(setting, rows[("area", a.id)]) if ("area", a.id) in rows else fallback for a in areas}
+    fallback = rows.get(("platform", None), setting.default)
+
+    def value(community_id: int | None = None, area_id: int | None = None):
+        if ("community", community_id) in rows:
+            return rows[("community", community_id)]
+        return rows.get(("area", area_id), fallback)
+
+    value.values = set(rows.values()) | {fallback}  # every value in force somewhere
+    return value
+
+
+def get_for_areas(key: str, areas) -> dict[int, object]:
+    """The value in force for ``key`` on each area (area value, else platform, else default), in one query."""
+    value = lookup(key)
+    return {a.id: value(None, a.id) for a in areas}
 
 
 # ---------------------------------------------------------------------------------------------

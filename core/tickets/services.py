@@ -26,6 +26,7 @@ from core.notifications.services import accounts_with_role, notify
 from core.places.models import Building, Community, Unit
 from core.plugins import collect, hook
 from core.settings.services import get as get_setting
+from core.settings.services import lookup as lookup_setting
 from core.tickets import workflows
 from core.tickets.models import (
     GradeProfile,
@@ -1056,8 +1057,8 @@ def sla_lists(community_ids: set[int] | None, now: dt.datetime | None = None) ->
 
     now = now or utcnow()
     wf_map = workflows.all_workflows()
-    margin = get_setting("tickets.at_risk_minutes")
-    horizon = now + dt.timedelta(minutes=margin)
+    margin = lookup_setting("tickets.at_risk_minutes")  # each community may set its own
+    horizon = now + dt.timedelta(minutes=max(margin.values))
     conds = [(getattr(Ticket, f"{c}_due_at") < horizon) & getattr(Ticket, s).is_(None)
              for c, s in CLOCK_STAMP.items()]
     stmt = select(Ticket).where(Ticket.status.in_(_running(wf_map)), Ticket.paused_at.is_(None), or_(*conds))
@@ -1068,7 +1069,10 @@ def sla_lists(community_ids: set[int] | None, now: dt.datetime | None = None) ->
         due = next_due(t)
         if due is None:
             continue
-        (overdue if due < now else at_risk).append(t)
+        if due < now:
+            overdue.append(t)
+        elif due < now + dt.timedelta(minutes=margin(t.community_id, t.area_id)):
+            at_risk.append(t)
     key = next_due
     return {"overdue": sorted(overdue, key=key), "at_risk": sorted(at_risk, key=key)}
 
@@ -1091,12 +1095,10 @@ def auto_close(now: dt.datetime | None = None) -> list[int]:
         Ticket.resolved_at < now - dt.timedelta(days=1)).order_by(Ticket.id)))
     if not candidates:
         return []
-    communities = {c.id: c for c in db.session.scalars(
-        select(Community).where(Community.id.in_({t.community_id for t in candidates})))}
-    days = {cid: get_setting("tickets.auto_close_days", community=c) for cid, c in communities.items()}
+    days = lookup_setting("tickets.auto_close_days")
     closed = []
     for t in candidates:
-        if now - t.resolved_at >= dt.timedelta(days=min(days[t.community_id], longest)):
+        if now - t.resolved_at >= dt.timedelta(days=min(days(t.community_id, t.area_id), longest)):
             transition(None, t, "auto_close", now=now)
             closed.append(t.id)
     return closed

@@ -25,6 +25,24 @@ def world(make, db):
     return w
 
 
+def test_lookup_agrees_with_get_for_every_scope(world, make):
+    key = "core.notice_default_days"
+    plain = make.community(area=world["other_area"])
+    value = services.lookup(key)
+    assert value(plain.id, plain.area_id) == 30 and value.values == {30}  # nothing stored: the default
+    services.change(world["admin"], key, 20, "platform", None)
+    services.change(world["rc"], key, 15, "area", world["area"])
+    services.change(world["manager"], key, 10, "community", world["ca"])
+    value = services.lookup(key)
+    for community in (world["ca"], world["cb"], plain):
+        assert value(community.id, community.area_id) == services.get(key, community=community)
+    assert value(None, world["area"].id) == 15 and value.values == {10, 15, 20}
+    assert services.get_for_areas(key, [world["area"], world["other_area"]]) == \
+        {world["area"].id: 15, world["other_area"].id: 20}
+    with pytest.raises(KeyError):
+        services.lookup("no.such.setting")
+
+
 def test_in_force_follows_community_area_platform_default(world):
     key = "core.notice_default_days"
     services.change(world["admin"], key, 20, "platform", None)

@@ -401,6 +401,26 @@ def test_overdue_and_at_risk_lists(scene, new_ticket):
     assert fine.id in [t.id for t in lists["at_risk"]]  # 30 minutes left, within the 60-minute margin
 
 
+
+def test_each_community_keeps_its_own_at_risk_margin_and_auto_close_days(scene, new_ticket, make, db):
+    from core.settings.services import set_value
+
+    fine = new_ticket("in_unit_repair", title="第三件")  # 30 minutes left on its response clock
+    other = make.community(area=scene.community.area)
+    set_value(scene.manager, "tickets.at_risk_minutes", "20", "community", scene.community.id)
+    set_value(scene.manager, "tickets.at_risk_minutes", "45", "area", scene.community.area_id)
+    lists = services.sla_lists({scene.community.id}, now=WED_10)
+    assert fine.id not in [t.id for t in lists["at_risk"]]  # the community's 20 minutes, not the area's 45
+    set_value(scene.manager, "tickets.at_risk_minutes", "40", "community", scene.community.id)
+    assert fine.id in [t.id for t in services.sla_lists(None, now=WED_10)["at_risk"]]
+    assert services.sla_lists({other.id}, now=WED_10) == {"overdue": [], "at_risk": []}
+
+    end = walk(fine, scene.staff, "accept", "dispatch", "arrive", "start", "resolve")
+    set_value(scene.manager, "tickets.auto_close_days", "3", "community", scene.community.id)
+    assert services.auto_close(now=end + dt.timedelta(days=2)) == []
+    assert services.auto_close(now=end + dt.timedelta(days=3, minutes=1)) == [fine.id]
+
+
 # --- renovation ----------------------------------------------------------------------------
 
 
