@@ -73,7 +73,10 @@ def portal_sections(person):
     """Sections of the owner/resident portal home page for ``person``.
 
     :param person: the ``Person`` of the logged-in owner or resident.
-    :return: a list of dicts ``{"title", "endpoint" or "html", "order"}``. Collected.
+    :return: a list of dicts ``{"title", "endpoint" or "html", "order"}``, optionally with
+        ``"summary"`` (one short line: what waits for the person), ``"attention"`` (True to mark
+        the card when something needs them) and ``"action"`` (``{"label", "endpoint"}``: a button
+        for the most common task). Collected; keep it to one or two queries, it runs on every visit.
     """
 
 

@@ -45,9 +45,20 @@ def settings_schema():
 
 @hookimpl
 def portal_sections(person):
+    from flask_babel import format_datetime
     from flask_babel import gettext as _
 
-    return [{"title": _("Reception days and surveys"), "endpoint": "quality.portal_home", "order": 40}]
+    from core.quality import services
+
+    parts = []
+    surveys = services.open_surveys_for(person)
+    if surveys:
+        parts.append(_("A satisfaction survey is waiting for your answer"))
+    booked = services.bookings_of_person(person)
+    if booked:
+        parts.append(_("Your reception-day booking: %(when)s", when=format_datetime(booked[0].slot.starts_at, "short")))
+    return [{"title": _("Reception days and surveys"), "endpoint": "quality.portal_home", "order": 40,
+             "summary": " · ".join(parts), "attention": bool(surveys)}]
 
 
 @hookimpl

@@ -92,6 +92,14 @@ def charge_settled(charge_ref):
 
 @hookimpl
 def portal_sections(person):
-    from flask_babel import lazy_gettext as _l
+    from flask_babel import gettext as _
 
-    return [{"title": _l("My service requests"), "endpoint": "tickets.my", "order": 10}]
+    from core.tickets.services import portal_summary
+
+    counts = portal_summary(person)
+    parts = [_("%(n)s in progress", n=counts["in_progress"])] if counts["in_progress"] else []
+    if counts["to_rate"]:
+        parts.append(_("%(n)s waiting for your rating", n=counts["to_rate"]))
+    return [{"title": _l("My service requests"), "endpoint": "tickets.my", "order": 10,
+             "summary": " · ".join(parts) or _("Nothing open"), "attention": bool(counts["to_rate"]),
+             "action": {"label": _("New request"), "endpoint": "tickets.my_new"}}]

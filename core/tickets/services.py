@@ -771,6 +771,24 @@ def workload(community: Community) -> list[dict]:
     return [{"account_id": r[0], "name": r[1], "open": r[2]} for r in rows]
 
 
+def portal_summary(person) -> dict[str, int]:
+    """For the portal home: the person's requests still being worked on, and those resolved and
+    waiting for their rating (one query)."""
+    from sqlalchemy import case, or_
+
+    wf_map = workflows.all_workflows()
+    done = {s for wf in wf_map.values() for s in (*wf.final, *wf.resolved)}
+    working = sorted({s for wf in wf_map.values() for s in wf.states} - done)
+    rateable = sorted({s for wf in wf_map.values() for s in wf.rateable})
+    units = person_unit_ids(person.id)
+    mine = or_(Ticket.reporter_person_id == person.id, Ticket.unit_id.in_(units)) if units \
+        else Ticket.reporter_person_id == person.id
+    in_progress, to_rate = db.session.execute(select(
+        func.count(case((Ticket.status.in_(working), 1))),
+        func.count(case((Ticket.status.in_(rateable) & Ticket.rating_score.is_(None), 1)))).where(mine)).one()
+    return {"in_progress": in_progress, "to_rate": to_rate}
+
+
 def _open_states() -> list[str]:
     states = set()
     for wf in workflows.all_workflows().values():

@@ -70,7 +70,16 @@ def nav_items(user):
 
 @hookimpl
 def portal_sections(person):
-    return [{"title": _l("Owners' assembly"), "endpoint": "owners_assembly_portal.index", "order": 40}]
+    from flask_babel import gettext as _
+
+    from plugins.owners_assembly.services import portal_summary
+
+    counts = portal_summary(person)
+    parts = [_("Voting is open: %(n)s meeting(s) wait for your vote", n=counts["to_vote"])] if counts["to_vote"] else []
+    if counts["upcoming"]:
+        parts.append(_("%(n)s meeting(s) announced", n=counts["upcoming"]))
+    return [{"title": _l("Owners' assembly"), "endpoint": "owners_assembly_portal.index", "order": 40,
+             "summary": " · ".join(parts), "attention": bool(counts["to_vote"])}]
 
 
 @hookimpl

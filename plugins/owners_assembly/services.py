@@ -246,7 +246,7 @@ def percent(part: int, whole: int) -> str:
 
 import datetime as _dt  # noqa: E402
 
-from sqlalchemy import BigInteger, and_, func, or_, select, type_coerce  # noqa: E402
+from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 
 from core import (  # noqa: E402
@@ -765,3 +765,17 @@ def registration_reminders(today: _dt.date, warn_days: int = 7) -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+def portal_summary(person, now: _dt.datetime | None = None) -> dict[str, int]:
+    """For the portal home: meetings open for voting where the person is on the roll and has cast
+    no ballot yet, and meetings noticed but not yet open (one query)."""
+    now = now or utcnow()
+    voted = select(Ballot.id).where(Ballot.roll_entry_id == RollEntry.id).exists()
+    open_now = and_(Meeting.opens_at <= now, Meeting.closes_at > now)
+    to_vote, upcoming = db.session.execute(
+        select(func.count(func.distinct(case((open_now & ~voted, Meeting.id)))),
+               func.count(func.distinct(case((Meeting.opens_at > now, Meeting.id)))))
+        .join(RollEntry, RollEntry.meeting_id == Meeting.id)
+        .where(RollEntry.person_id == person.id, Meeting.status == "noticed")).one()
+    return {"to_vote": to_vote, "upcoming": upcoming}

@@ -214,3 +214,17 @@ def test_the_grade_profile_target_wins_over_the_setting(survey_setup, db):
     # 2 of 4 answers satisfied = 50%: short of the profile's 90 whatever the setting says
     assert res["target_percent"] == Decimal(90) and res["satisfied_percent"] == Decimal("50.0")
     assert res["meets_target"] is False
+
+
+def test_portal_home_asks_for_the_open_survey_until_answered(survey_setup, make, client, login_as):
+    s = survey_setup
+    owner = s["owners"][0]
+    login_as(make.account(person=owner))
+
+    def card():
+        html = client.get("/portal/?lang=en").get_data(as_text=True)
+        return next(c for c in html.split('<section class="card portal-section')[1:] if "/quality/portal" in c)
+
+    assert card().startswith(" attention") and "A satisfaction survey is waiting for your answer" in card()
+    services.submit_response(owner, s["survey"], s["units"][0].id, {str(s["q"][0]): 4, str(s["q"][1]): 4})
+    assert not card().startswith(" attention") and "waiting for your answer" not in card()

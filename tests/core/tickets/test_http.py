@@ -328,6 +328,26 @@ def test_portal_home_lists_the_section(client, scene, login_as):
     assert "/tickets/my" in client.get("/portal/").get_data(as_text=True)
 
 
+def test_portal_home_counts_requests_in_progress_and_waiting_for_a_rating(client, scene, make, login_as):
+    def card():
+        html = client.get("/portal/?lang=en").get_data(as_text=True)
+        return next(c for c in html.split('<section class="card portal-section')[1:] if "/tickets/my" in c)
+
+    login_as(scene.owner)
+    assert "Nothing open" in card() and "/tickets/my/new" in card()
+    resolved = resolved_ticket(scene)
+    services.create_ticket(scene.owner, community=scene.community, unit=scene.unit, category_code="in_unit_repair",
+                           title="窗户关不上", channel="portal")
+    neighbour = make.owner(make.unit(scene.building))
+    services.create_ticket(scene.staff, community=scene.community, unit=None, category_code="enquiry",
+                           title="别人的", channel="phone", reporter_person=neighbour)
+    assert services.portal_summary(scene.owner_person) == {"in_progress": 1, "to_rate": 1}
+    assert "1 in progress · 1 waiting for your rating" in card() and card().startswith(" attention")
+    services.rate(scene.owner, resolved, 5)
+    assert services.portal_summary(scene.owner_person) == {"in_progress": 1, "to_rate": 0}
+    assert not card().startswith(" attention")
+
+
 def test_teams_and_dispatch_to_a_team(client, scene, make, login_as, api_headers, db):
     hm = api_headers(scene.manager)
     r = client.post("/api/v1/tickets/teams", json={"community_id": scene.community.id, "name": "维修班",

@@ -168,3 +168,24 @@ def test_core_runs_with_the_plugin_disabled_after_use(estate, open_meeting, make
     assert client.get("/portal/assembly/").status_code == 404  # its pages are gone, its data stays
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
     assert "/api/v1/owners-assembly/meetings" not in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def _portal_card(html, endpoint_path):
+    """The portal home card that links to ``endpoint_path``."""
+    return next(card for card in html.split('<section class="card portal-section')[1:] if endpoint_path in card)
+
+
+def test_portal_home_flags_a_meeting_waiting_for_the_owners_vote(estate, open_meeting, make, client, login_as, db):
+    m = open_meeting.meeting
+    assert svc.portal_summary(estate.b) == {"to_vote": 1, "upcoming": 0}
+    assert svc.portal_summary(estate.b, now=m.opens_at - dt.timedelta(hours=1)) == {"to_vote": 0, "upcoming": 1}
+    assert svc.portal_summary(estate.b, now=m.closes_at) == {"to_vote": 0, "upcoming": 0}
+    login_as(owner_account(make, estate.b))
+    card = _portal_card(client.get("/portal/?lang=en").get_data(as_text=True), "/portal/assembly/")
+    assert card.startswith(" attention") and "1 meeting(s) wait for your vote" in card
+    client.post(f"/portal/assembly/meetings/{m.id}", data={
+        "roll_entry_id": entry_of(m, estate.b).id, f"item-{open_meeting.ordinary.id}": "agree"})
+    assert svc.portal_summary(estate.b) == {"to_vote": 0, "upcoming": 0}
+    card = _portal_card(client.get("/portal/?lang=en").get_data(as_text=True), "/portal/assembly/")
+    assert not card.startswith(" attention") and "wait for your vote" not in card
+    assert svc.portal_summary(estate.c)["to_vote"] == 1  # a neighbour who has not voted still sees it
