@@ -103,3 +103,25 @@ def portal_sections(person):
     return [{"title": _l("My service requests"), "endpoint": "tickets.my", "order": 10,
              "summary": " · ".join(parts) or _("Nothing open"), "attention": bool(counts["to_rate"]),
              "action": {"label": _("New request"), "endpoint": "tickets.my_new"}}]
+
+
+@hookimpl
+def dashboard_widgets(scope, user):
+    """A community's tickets that need the office today, each count linking to its list."""
+    from flask import render_template, url_for
+    from flask_babel import gettext as _
+
+    from core.auth.permissions import can
+    from core.places.models import Community
+    from core.tickets.services import today_counts
+
+    if not isinstance(scope, Community) or not can(user, "tickets.read", community=scope):
+        return []
+    counts = today_counts(scope)
+    rows = [("new", _("New, waiting to be accepted"), url_for("tickets.index", community_id=scope.id, status="submitted")),
+            ("open", _("Open"), url_for("tickets.index", community_id=scope.id, status="open")),
+            ("overdue", _("Past a deadline"), url_for("tickets.sla", community_id=scope.id)),
+            ("callback", _("Low ratings waiting for 回访"),
+             url_for("tickets.index", community_id=scope.id, status="callback"))]
+    return [{"title": _("Service tickets today"), "order": 5,
+             "html": render_template("tickets/_today.html", counts=counts, rows=rows)}]

@@ -789,6 +789,31 @@ def portal_summary(person) -> dict[str, int]:
     return {"in_progress": in_progress, "to_rate": to_rate}
 
 
+def needs_callback_filter(threshold: int):
+    """Tickets rated at or below ``threshold`` whose 回访 is not recorded yet."""
+    return Ticket.rating_score.is_not(None) & (Ticket.rating_score <= threshold) & Ticket.callback_done.is_(False)
+
+
+def today_counts(community: Community, now: dt.datetime | None = None) -> dict[str, int]:
+    """What needs the office today in one community (one query): new requests not yet accepted,
+    open tickets, open tickets past a deadline (paused ones excepted), low ratings awaiting 回访."""
+    from sqlalchemy import case, or_
+
+    now = now or utcnow()
+    wf_map = workflows.all_workflows()
+    initial = sorted({wf.initial for wf in wf_map.values()})
+    late = or_(*[(getattr(Ticket, f"{c}_due_at") < now) & getattr(Ticket, s).is_(None) for c, s in CLOCK_STAMP.items()])
+    running = Ticket.status.in_(_running(wf_map)) & Ticket.paused_at.is_(None)
+    threshold = get_setting("tickets.callback_threshold", community=community)
+    row = db.session.execute(select(
+        func.count(case((Ticket.status.in_(initial), 1))),
+        func.count(case((Ticket.status.in_(_open_states()), 1))),
+        func.count(case((running & late, 1))),
+        func.count(case((needs_callback_filter(threshold), 1))),
+    ).where(Ticket.community_id == community.id)).one()
+    return dict(zip(("new", "open", "overdue", "callback"), row, strict=True))
+
+
 def _open_states() -> list[str]:
     states = set()
     for wf in workflows.all_workflows().values():

@@ -13,6 +13,7 @@ from core.auth.permissions import can, person_unit_ids, require, visible_communi
 from core.database import db
 from core.errors import AppError, Forbidden, NotFound
 from core.places.models import Building, Community, Unit
+from core.settings.services import get as get_setting
 from core.tickets import forms, services, workflows
 from core.tickets.models import Ticket, TicketAttachment, TicketCategory, TicketRating, TicketTeam
 
@@ -77,6 +78,9 @@ def index():
         stmt = stmt.where(Ticket.status.in_(services._open_states()))
     elif status == "mine":
         stmt = stmt.where(Ticket.assignee_id == current_user.id, Ticket.status.in_(services._open_states()))
+    elif status == "callback":
+        stmt = stmt.where(services.needs_callback_filter(get_setting("tickets.callback_threshold",
+                                                                     community=community)))
     elif status != "all":
         stmt = stmt.where(Ticket.status == status)
     page = request.args.get("page", 1, type=int)

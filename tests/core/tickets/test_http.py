@@ -407,3 +407,30 @@ def test_teams_are_edited_on_the_page_and_through_the_api(client, scene, make, l
                                  headers=api_headers(other_manager)), 403)
     db.session.refresh(crew)
     assert crew.name == "工程部"
+
+
+def test_dashboard_card_counts_what_needs_the_office_today(client, scene, make, login_as, db):
+    fresh = services.create_ticket(scene.owner, community=scene.community, unit=scene.unit,
+                                   category_code="in_unit_repair", title="新报修", channel="portal")
+    low = resolved_ticket(scene)
+    services.rate(scene.owner, low, 2)
+    late = services.create_ticket(scene.owner, community=scene.community, unit=scene.unit,
+                                  category_code="emergency_repair", title="爆管", channel="portal",
+                                  now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3))
+    elsewhere = make.community()
+    services.create_ticket(make.account("staff", elsewhere), community=elsewhere, unit=None,
+                           category_code="enquiry", title="别处", channel="phone",
+                           reporter_person=make.owner(make.unit(make.building(elsewhere))))
+    counts = services.today_counts(scene.community)
+    # by hand: fresh and late are new; all three are open (low is resolved but not closed, as on the
+    # list's Open tab); late is past its response deadline; low (rated 2, no 回访 yet) waits for one
+    assert counts == {"new": 2, "open": 3, "overdue": 1, "callback": 1}
+    login_as(scene.manager)
+    html = client.get(f"/communities/{scene.community.id}/dashboard?lang=en").get_data(as_text=True)
+    assert 'data-count="callback" class="warn"' in html and "Service tickets today" in html
+    listed = client.get(f"/tickets/?community_id={scene.community.id}&status=callback").get_data(as_text=True)
+    assert low.number in listed and fresh.number not in listed and late.number not in listed
+    services.record_callback(scene.manager, low, outcome="resolved", note="已回访")
+    assert services.today_counts(scene.community)["callback"] == 0
+    login_as(make.account("staff", elsewhere))  # another community's staff: not this dashboard
+    assert client.get(f"/communities/{scene.community.id}/dashboard").status_code in (403, 404)
