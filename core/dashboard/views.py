@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -32,7 +32,7 @@ def home():
         astmt = astmt.where(Area.id.in_(area_ids))
     communities, areas = db.session.scalars(cstmt).all(), db.session.scalars(astmt).all()
     if len(communities) == 1 and not areas:  # a community's own staff land on its dashboard
-        return redirect(url_for("dashboard.community", community_id=communities[0].id))
+        return community(communities[0].id)
     return render_template("dashboard/home.html", communities=communities, areas=areas)
 
 
