@@ -90,7 +90,7 @@ class CourseForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Plan name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("For"), choices=_choices([("guard", _l("Guards")), ("steward", _l("Stewards")),
                                                     ("repair", _l("Repair staff")),
                                                     ("cleaning", _l("Cleaning staff"))]))
@@ -113,7 +113,7 @@ class QuestionForm(FlaskForm):
 
 class RouteForm(FlaskForm):
     community_id = SelectField(_l("Community"), coerce=int)
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Route name"), validators=[DataRequired(), Length(max=120)])
     checkpoints = TextAreaField(_l("Checkpoints in patrol order, one a line"),
                                 validators=[DataRequired(), Length(max=6000)])
 
