@@ -625,7 +625,7 @@ def schedule_session(actor, community_id: int, course_id: int, trainer_id: int, 
     community = _community(community_id)
     require(actor, "security_guard.training.manage", community=community)
     course = core.db.session.get(m.Course, course_id)
-    if course is None:
+    if course is None or (actor.organisation_id is not None and course.organisation_id != actor.organisation_id):
         raise Invalid(fields={"course_id": [str(_l("No such course."))]})
     if core.db.session.get(core.Account, trainer_id) is None:
         raise Invalid(fields={"trainer_id": [str(_l("No such trainer."))]})
@@ -735,7 +735,8 @@ def update_question(actor, q: m.Question, kind: str, text: str, options: list, c
 def create_exam(actor, title: str, question_ids: list[int], level: int = 5, duration_minutes: int = 60,
                 pass_mark: int | None = None) -> m.Exam:
     require(actor, "security_guard.exams.manage")
-    found = set(core.db.session.scalars(select(m.Question.id).where(m.Question.id.in_(question_ids))))
+    found = set(core.db.session.scalars(in_organisation(actor, select(m.Question.id), m.Question)
+                                        .where(m.Question.id.in_(question_ids))))
     if not question_ids or (missing := [q for q in question_ids if q not in found]):
         raise Invalid(fields={"question_ids": [str(_l("Unknown questions: %(ids)s.",
                                                        ids=missing if question_ids else "—"))]})

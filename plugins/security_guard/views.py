@@ -228,7 +228,8 @@ def _session_form():
     form = SessionForm()
     form.community_id.choices = [SelectChoice(c.id, c.name) for c in communities]
     form.course_id.choices = [SelectChoice(c.id, f"{c.title} ({c.hours})")
-                              for c in db.session.scalars(select(m.Course).order_by(m.Course.title))]
+                              for c in db.session.scalars(services.in_organisation(
+                                  current_user, select(m.Course).order_by(m.Course.title), m.Course))]
     guards = db.session.execute(select(m.Guard.account_id, Account.display_name)
                                 .join(Account, Account.id == m.Guard.account_id)
                                 .where(m.Guard.community_id.in_([c.id for c in communities]))

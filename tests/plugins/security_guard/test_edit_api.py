@@ -86,3 +86,24 @@ def test_patch_a_route_reorders_and_refuses_to_drop_a_checkpoint_with_check_ins(
     names = db.session.scalars(select(m.Checkpoint.name).where(m.Checkpoint.route_id == route["id"])
                                .order_by(m.Checkpoint.position)).all()
     assert names == ["北门", "东门", "地库"] and db.session.get(m.PatrolRoute, route["id"]).name == "夜巡"
+
+
+def test_another_companys_course_and_questions_cannot_be_used(client, db, place, manager, make, guard_of,
+                                                              api_headers, login_as):
+    theirs = make.account("manager", place[1])
+    course = services.create_course(theirs, "别家课程", "theory", 2)
+    q = services.create_question(theirs, "true_false", "别家题目", [], True, 5)
+    db.session.commit()
+    headers = api_headers(manager)
+    trainee = guard_of(place[0])
+    err = assert_envelope(client.post(f"{API}/sessions", json={
+        "community_id": place[0].id, "course_id": course.id, "trainer_id": manager.id,
+        "starts_at": "2026-12-01T09:00:00+08:00", "trainee_ids": [trainee.id]}, headers=headers), 422)
+    assert "course_id" in err["fields"]
+    err = assert_envelope(client.post(f"{API}/exams", json={"title": "x", "question_ids": [q.id]}, headers=headers),
+                          422)
+    assert "question_ids" in err["fields"]
+    assert db.session.scalar(select(m.TrainingSession.id)) is None and db.session.scalar(select(m.Exam.id)) is None
+    login_as(manager)
+    html = client.get("/security_guard/training").get_data(as_text=True)
+    assert 'name="course_id"' in html and "别家课程" not in html
