@@ -160,8 +160,9 @@ def create_session(args):
 @blp.arguments(s.AttendanceInSchema)
 @blp.response(200, s.SessionSchema)
 def attendance(args, session_id):
+    """Take the register; ``walk_ins`` join the session under the daily caps (409 ``daily_cap``)."""
     session = _get(m.TrainingSession, session_id)
-    services.record_attendance(current_account(), session, args["present"])
+    services.record_attendance(current_account(), session, args["present"], args["walk_ins"])
     db.session.commit()
     return session
 

@@ -121,3 +121,4 @@ class RouteForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     present = SelectMultipleField(_l("Present"), coerce=int, widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
+    walk_ins = SelectMultipleField(_l("Also came, though not on the session"), coerce=int)

@@ -157,6 +157,9 @@ class SessionSchema(Schema):
 
 class AttendanceInSchema(Schema):
     present = fields.Dict(keys=fields.Integer(), values=fields.Boolean(), required=True)
+    walk_ins = fields.List(fields.Integer(), load_default=list,
+                           metadata={"description": "Trainees of the community who came without being on the "
+                                                    "session: put on it (daily caps checked) and marked present"})
 
 
 class ProgressSchema(Schema):

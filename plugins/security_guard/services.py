@@ -641,13 +641,16 @@ def schedule_session(actor, community_id: int, course_id: int, trainer_id: int, 
     return session
 
 
-def enrol(actor, session: m.TrainingSession, trainee_ids: list[int]) -> list[m.Attendance]:
+def enrol(actor, session: m.TrainingSession, trainee_ids: list[int], field: str = "trainee_ids"
+          ) -> list[m.Attendance]:
+    """Put trainees on a session, refused whole when one would pass a daily cap (errors under ``field``)."""
+    require(actor, "security_guard.training.manage", community=core.db.session.get(Community, session.community_id))
     ids = sorted(set(trainee_ids))
     if not ids:
         return []
     known = set(core.db.session.scalars(select(core.Account.id).where(core.Account.id.in_(ids))))
     if missing := [i for i in ids if i not in known]:
-        raise Invalid(fields={"trainee_ids": [str(_l("No such account: %(ids)s.", ids=missing))]})
+        raise Invalid(fields={field: [str(_l("No such account: %(ids)s.", ids=missing))]})
     rules = training_rules(core.db.session.get(Community, session.community_id))
     booked = _booked_hours(ids, session.day)
     problems = {}
@@ -657,7 +660,7 @@ def enrol(actor, session: m.TrainingSession, trainee_ids: list[int]) -> list[m.A
             problems[str(account_id)] = [problem]
     if problems:
         raise Conflict(str(_l("The session would take a trainee past a daily cap.")), code="daily_cap",
-                       fields={"trainee_ids": [f"{k}: {v[0]}" for k, v in problems.items()]})
+                       fields={field: [f"{k}: {v[0]}" for k, v in problems.items()]})
     rows = [m.Attendance(area_id=session.area_id, session_id=session.id, account_id=i, day=session.day,
                          kind=session.kind, hours=session.hours) for i in ids]
     core.db.session.add_all(rows)
@@ -665,13 +668,27 @@ def enrol(actor, session: m.TrainingSession, trainee_ids: list[int]) -> list[m.A
     return rows
 
 
-def record_attendance(actor, session: m.TrainingSession, present: dict[int, bool]) -> None:
-    require(actor, "security_guard.training.manage",
-            community=core.db.session.get(Community, session.community_id))
+def record_attendance(actor, session: m.TrainingSession, present: dict[int, bool], walk_ins=()) -> None:
+    """Take the register: ``present`` marks trainees on the session; ``walk_ins`` are the community's
+    trainees who came without being on it, put on it through ``enrol`` (so the daily caps hold) and
+    marked present."""
+    community = core.db.session.get(Community, session.community_id)
+    require(actor, "security_guard.training.manage", community=community)
     rows = {a.account_id: a for a in session.attendance}
-    if unknown := [k for k in present if k not in rows]:
+    walk_ins = sorted(set(walk_ins))
+    if unknown := [k for k in present if k not in rows and k not in walk_ins]:
         raise Invalid(fields={"present": [str(_l("Not enrolled in this session: %(ids)s.", ids=unknown))]})
-    for account_id, value in present.items():
+    if walk_ins:
+        if already := [i for i in walk_ins if i in rows]:
+            raise Invalid(fields={"walk_ins": [str(_l("Already on this session: %(ids)s.", ids=already))]})
+        trainees = set(core.db.session.scalars(select(m.Guard.account_id).where(
+            m.Guard.account_id.in_(walk_ins), m.Guard.community_id == community.id)))
+        if strangers := [i for i in walk_ins if i not in trainees]:
+            raise Invalid(fields={"walk_ins": [str(_l("Not a trainee of this community: %(ids)s.", ids=strangers))]})
+        for row in enrol(actor, session, walk_ins, field="walk_ins"):
+            rows[row.account_id] = row
+        core.db.session.expire(session, ["attendance"])
+    for account_id, value in {**present, **dict.fromkeys(walk_ins, True)}.items():
         rows[account_id].present = bool(value)
     core.db.session.flush()
 

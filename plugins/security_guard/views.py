@@ -247,6 +247,7 @@ def courses():
     require(current_user, "security_guard.training.read")
     stmt = services.in_organisation(current_user, select(m.Course).order_by(m.Course.title), m.Course)
     return render_template("security_guard/courses.html", rows=db.session.scalars(stmt).all(),
+                           rules=services.training_rules(),
                            can_manage=can(current_user, "security_guard.training.manage"))
 
 
@@ -324,22 +325,28 @@ def session_attendance(session_id):
                                     .where(Account.id.in_([a.account_id for a in rows]))).all()) if rows else {}
     form = AttendanceForm()
     form.present.choices = [SelectChoice(a.account_id, names.get(a.account_id, a.account_id)) for a in rows]
+    others = db.session.execute(
+        select(m.Guard.account_id, Account.display_name).join(Account, Account.id == m.Guard.account_id)
+        .where(m.Guard.community_id == session.community_id, m.Guard.account_id.not_in(names or [0]))
+        .order_by(Account.display_name).limit(1000)).all()
+    form.walk_ins.choices = [SelectChoice(a, n) for a, n in others]
     status = 200
     if request.method == "POST":
         if not manage:
             raise Forbidden()
         if form.validate_on_submit():
-            ticked = set(form.present.data or [])
+            ticked, walk_ins = set(form.present.data or []), form.walk_ins.data or []
             status = _saved(form, lambda: services.record_attendance(
-                current_user, session, {a.account_id: a.account_id in ticked for a in rows}))
+                current_user, session, {a.account_id: a.account_id in ticked for a in rows}, walk_ins))
             if status is None:
-                flash(_("The register is saved: %(n)s present.", n=len(ticked)), "success")
+                flash(_("The register is saved: %(n)s present.", n=len(ticked) + len(set(walk_ins))), "success")
                 return redirect(url_for(".session_attendance", session_id=session.id))
         else:
             status = 422
     elif rows:
         form.present.data = [a.account_id for a in rows if a.present]
     return render_template("security_guard/attendance.html", session=session, rows=rows, names=names,
+                           rules=services.training_rules(community),
                            form=form if manage else None), status
 
 

@@ -386,3 +386,34 @@ def test_the_menu_offers_the_new_pages_by_role(client, place, login_as, guard_of
     html = client.get(f"{P}/training").get_data(as_text=True)
     assert f'href="{P}/courses"' in html and f'href="{P}/questions"' not in html
     assert f'href="{P}/routes"' not in html
+
+
+def test_a_walk_in_joins_the_register_within_the_daily_cap(client, db, place, make, login_as, guard_of, session_of):
+    session, a, _b = session_of
+    walk_in, busy = guard_of(place[0], display_name="孙三"), guard_of(place[0], display_name="李四")
+    stranger = guard_of(place[1], display_name="周五")
+    manager = make.account("manager", place[0])
+    # 李四 already has 4 theory hours that day: 4 more would pass the cap of 6
+    other = services.create_course(manager, "礼仪", "theory", 4)
+    services.schedule_session(manager, place[0].id, other.id, manager.id,
+                              dt.datetime(2026, 12, 1, 14, tzinfo=services.SHANGHAI), [busy.id])
+    db.session.commit()
+    login_as("manager", place[0])
+    url = f"{P}/sessions/{session.id}/attendance"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="walk_ins"' in html and "孙三" in html and "周五" not in html
+    resp = client.post(f"{url}?lang=en", data={"present": [str(a.id)], "walk_ins": [str(busy.id)]})
+    assert resp.status_code == 409 and "cap of 6" in resp.get_data(as_text=True) and _errors_shown(resp)
+    for bad in ([str(stranger.id)], [str(a.id)], ["x"]):  # not of this community, already on it, not a number
+        resp = client.post(url, data={"present": [str(a.id)], "walk_ins": bad})
+        assert resp.status_code == 422 and _errors_shown(resp), bad
+    db.session.expire_all()
+    assert _count(db, m.Attendance) == 3 and db.session.scalar(
+        select(func.count()).where(m.Attendance.present.is_not(None))) == 0
+    resp = client.post(url, data={"present": [str(a.id)], "walk_ins": [str(walk_in.id)]})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    row = db.session.scalar(select(m.Attendance).where(m.Attendance.account_id == walk_in.id))
+    assert row.session_id == session.id and row.present is True and row.hours == 4
+    assert services.progress_of([walk_in.id])[walk_in.id]["attended_hours"] == 4
+    assert "孙三" in client.get(url).get_data(as_text=True)
