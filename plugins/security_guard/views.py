@@ -327,7 +327,7 @@ def session_attendance(session_id):
     form.present.choices = [SelectChoice(a.account_id, names.get(a.account_id, a.account_id)) for a in rows]
     others = db.session.execute(
         select(m.Guard.account_id, Account.display_name).join(Account, Account.id == m.Guard.account_id)
-        .where(m.Guard.community_id == session.community_id, m.Guard.account_id.not_in(names or [0]))
+        .where(m.Guard.community_id == session.community_id, m.Guard.account_id.not_in([a.account_id for a in rows] or [0]))
         .order_by(Account.display_name).limit(1000)).all()
     form.walk_ins.choices = [SelectChoice(a, n) for a, n in others]
     status = 200
