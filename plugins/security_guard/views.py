@@ -325,9 +325,10 @@ def session_attendance(session_id):
                                     .where(Account.id.in_([a.account_id for a in rows]))).all()) if rows else {}
     form = AttendanceForm()
     form.present.choices = [SelectChoice(a.account_id, names.get(a.account_id, a.account_id)) for a in rows]
+    on_it = [a.account_id for a in rows] or [0]
     others = db.session.execute(
         select(m.Guard.account_id, Account.display_name).join(Account, Account.id == m.Guard.account_id)
-        .where(m.Guard.community_id == session.community_id, m.Guard.account_id.not_in([a.account_id for a in rows] or [0]))
+        .where(m.Guard.community_id == session.community_id, m.Guard.account_id.not_in(on_it))
         .order_by(Account.display_name).limit(1000)).all()
     form.walk_ins.choices = [SelectChoice(a, n) for a, n in others]
     status = 200
