@@ -542,10 +542,6 @@ def _make_guard_account(actor, candidate, community, username):
 # ---------------------------------------------------------------------------------------------
 
 
-COURSE_KINDS = ("theory", "practice")
-PLAN_ROLES = ("guard", "steward", "repair", "cleaning")
-
-
 def _in_organisation(actor, model, obj_id: int, permission: str):
     """A course, plan or question of the actor's organisation; another organisation's is not found.
 
@@ -944,8 +940,13 @@ def update_route(actor, route: m.PatrolRoute, name: str, checkpoints: list[str])
     """
     route = get_route(actor, route.id)
     checkpoints = _check_checkpoints(checkpoints)
-    existing = {cp.name: cp for cp in route.checkpoints}
-    dropped = [cp for n, cp in existing.items() if n not in checkpoints]
+    existing: dict[str, m.Checkpoint] = {}
+    dropped = []
+    for cp in route.checkpoints:  # a name listed twice by an older route keeps its first checkpoint
+        if cp.name in checkpoints and cp.name not in existing:
+            existing[cp.name] = cp
+        else:
+            dropped.append(cp)
     if dropped:
         used = set(core.db.session.scalars(select(m.CheckIn.checkpoint_id).distinct()
                                            .where(m.CheckIn.checkpoint_id.in_([cp.id for cp in dropped]))))

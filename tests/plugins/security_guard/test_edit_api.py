@@ -107,3 +107,16 @@ def test_another_companys_course_and_questions_cannot_be_used(client, db, place,
     login_as(manager)
     html = client.get("/security_guard/training").get_data(as_text=True)
     assert 'name="course_id"' in html and "别家课程" not in html
+
+
+def test_a_route_with_a_name_listed_twice_keeps_the_first_checkpoint(db, place, manager):
+    route = services.create_route(manager, place[0].id, "旧线", ["东门", "北门"])
+    # routes made before names had to be unique may list one twice
+    db.session.add(m.Checkpoint(route_id=route.id, name="东门", position=2))
+    db.session.flush()
+    db.session.expire(route, ["checkpoints"])
+    first = route.checkpoints[0].id
+    services.update_route(manager, route, "旧线", ["北门", "东门"])
+    rows = db.session.execute(select(m.Checkpoint.name, m.Checkpoint.id).where(m.Checkpoint.route_id == route.id)
+                              .order_by(m.Checkpoint.position)).all()
+    assert [r.name for r in rows] == ["北门", "东门"] and rows[1].id == first
