@@ -63,6 +63,14 @@ def nav_items(user):
          "permission": "security_guard.gate.log"},
         {"label": _l("My exams"), "endpoint": "security_guard.my_exams", "order": 42,
          "permission": "security_guard.exams.take"},
+        {"label": _l("Training courses"), "endpoint": "security_guard.courses", "order": 45,
+         "permission": "security_guard.training.read"},
+        {"label": _l("Training plans"), "endpoint": "security_guard.plans", "order": 46,
+         "permission": "security_guard.training.read"},
+        {"label": _l("Question bank"), "endpoint": "security_guard.questions", "order": 47,
+         "permission": "security_guard.exams.manage"},
+        {"label": _l("Patrol routes"), "endpoint": "security_guard.routes", "order": 48,
+         "permission": "security_guard.duty.manage"},
     ]
 
 

@@ -108,12 +108,38 @@ def create_course(args):
     return course
 
 
+@blp.route("/courses/<int:course_id>", methods=["PATCH"])
+@api_auth
+@blp.arguments(s.CourseUpdateSchema(partial=True))
+@blp.response(200, s.CourseSchema)
+def update_course(args, course_id):
+    """Change a course; sessions already scheduled keep the hours they were booked with."""
+    course = services.get_course(current_account(), course_id)
+    services.update_course(current_account(), course, args.get("title", course.title), args.get("kind", course.kind),
+                           args.get("hours", course.hours))
+    db.session.commit()
+    return course
+
+
 @blp.route("/plans", methods=["POST"])
 @api_auth
 @blp.arguments(s.PlanInSchema)
 @blp.response(201, s.PlanSchema)
 def create_plan(args):
     plan = services.create_plan(current_account(), args["name"], args["role"], args["target_hours"])
+    db.session.commit()
+    return plan
+
+
+@blp.route("/plans/<int:plan_id>", methods=["PATCH"])
+@api_auth
+@blp.arguments(s.PlanUpdateSchema(partial=True))
+@blp.response(200, s.PlanSchema)
+def update_plan(args, plan_id):
+    """Change a plan; ``target_hours`` null goes back to the entry plan of the settings (284 by default)."""
+    plan = services.get_plan(current_account(), plan_id)
+    services.update_plan(current_account(), plan, args.get("name", plan.name), args.get("role", plan.role),
+                         args.get("target_hours", plan.target_hours))
     db.session.commit()
     return plan
 
@@ -134,8 +160,9 @@ def create_session(args):
 @blp.arguments(s.AttendanceInSchema)
 @blp.response(200, s.SessionSchema)
 def attendance(args, session_id):
+    """Take the register; ``walk_ins`` join the session under the daily caps (409 ``daily_cap``)."""
     session = _get(m.TrainingSession, session_id)
-    services.record_attendance(current_account(), session, args["present"])
+    services.record_attendance(current_account(), session, args["present"], args["walk_ins"])
     db.session.commit()
     return session
 
@@ -163,7 +190,21 @@ def progress(account_id):
 @blp.response(201, s.QuestionSchema)
 def create_question(args):
     q = services.create_question(current_account(), args["kind"], args["text"], args["options"], args["correct"],
-                                 args["points"])
+                                 args["points"], args["level"])
+    db.session.commit()
+    return q
+
+
+@blp.route("/questions/<int:question_id>", methods=["PATCH"])
+@api_auth
+@blp.arguments(s.QuestionUpdateSchema(partial=True))
+@blp.response(200, s.QuestionSchema)
+def update_question(args, question_id):
+    """Change a question of the bank; attempts already submitted keep their marks."""
+    q = services.get_question(current_account(), question_id)
+    current = {"kind": q.kind, "text": q.text, "options": q.options, "correct": q.correct, "points": q.points,
+               "level": q.level}
+    services.update_question(current_account(), q, **{**current, **args})
     db.session.commit()
     return q
 
@@ -229,6 +270,19 @@ def certificate(number):
 @blp.response(201, s.RouteSchema)
 def create_route(args):
     route = services.create_route(current_account(), args["community_id"], args["name"], args["checkpoints"])
+    db.session.commit()
+    return route
+
+
+@blp.route("/routes/<int:route_id>", methods=["PATCH"])
+@api_auth
+@blp.arguments(s.RouteUpdateSchema)
+@blp.response(200, s.RouteSchema)
+def update_route(args, route_id):
+    """Rename a route or reorder its checkpoints (409 ``checkpoint_in_use`` to drop one with check-ins)."""
+    route = services.get_route(current_account(), route_id)
+    services.update_route(current_account(), route, args.get("name", route.name),
+                          args.get("checkpoints", [cp.name for cp in route.checkpoints]))
     db.session.commit()
     return route
 

@@ -40,24 +40,26 @@ def load(session) -> None:
 
     manager = session.scalar(select(core.Account).where(core.Account.username == "manager"))
     trainer_id = manager.id if manager else None
-    courses = [m.Course(title=t, kind=k, hours=h) for t, k, h in (
+    # the course library, plan and question bank belong to the company, as those made on the pages do
+    org_id = manager.organisation_id if manager and manager.organisation_id else communities[0].company_id
+    courses = [m.Course(title=t, kind=k, hours=h, organisation_id=org_id) for t, k, h in (
         ("保安服务法律法规", "theory", 6), ("职业道德与礼仪", "theory", 4), ("消防基础与器材使用", "practice", 3),
         ("队列与体能", "practice", 3), ("门岗与访客登记", "theory", 4), ("应急处置演练", "practice", 3))]
-    plan = m.Plan(name="保安员入职培训", role="guard", target_hours=284)
+    plan = m.Plan(name="保安员入职培训", role="guard", target_hours=284, organisation_id=org_id)
     session.add_all([*courses, plan])
     session.flush()
     questions = [m.Question(kind="single", text="发现火情首先应拨打哪个电话？", options=["110", "119", "120"],
-                            correct="1", points=20),
+                            correct="1", points=20, organisation_id=org_id),
                  m.Question(kind="true_false", text="保安员可以扣押业主的身份证件。", options=[], correct=False,
-                            points=20),
+                            points=20, organisation_id=org_id),
                  m.Question(kind="multiple", text="访客登记应记录哪些内容？",
                             options=["访客姓名", "被访住户", "进出时间", "访客工资"], correct=["0", "1", "2"],
-                            points=30),
+                            points=30, organisation_id=org_id),
                  m.Question(kind="true_false", text="巡逻时每个巡更点都要签到。", options=[], correct=True,
-                            points=30)]
+                            points=30, organisation_id=org_id)]
     session.add_all(questions)
     session.flush()
-    exam = m.Exam(title="五级保安员理论考核", level=5, duration_minutes=30, pass_mark=60,
+    exam = m.Exam(title="五级保安员理论考核", level=5, duration_minutes=30, pass_mark=60, organisation_id=org_id,
                   question_ids=[q.id for q in questions])
     session.add(exam)
     session.flush()

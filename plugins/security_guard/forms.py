@@ -14,9 +14,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from plugins.security_guard.services import EDUCATION_LABELS, VERIFY_METHODS
+from plugins.security_guard.services import EDUCATION_LABELS, LEVEL_NAMES, LEVELS, VERIFY_METHODS
 
 
 def _choices(pairs):
@@ -80,3 +81,44 @@ class SessionForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Starts at (Beijing time)"), validators=[DataRequired()])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=120)])
     trainee_ids = SelectMultipleField(_l("Trainees"), coerce=int)
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=_choices([("theory", _l("Theory")), ("practice", _l("Practice"))]))
+    hours = IntegerField(_l("Standard hours (45 minutes each)"), validators=[InputRequired(), NumberRange(1, 400)])
+
+
+class PlanForm(FlaskForm):
+    name = StringField(_l("Plan name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("For"), choices=_choices([("guard", _l("Guards")), ("steward", _l("Stewards")),
+                                                    ("repair", _l("Repair staff")),
+                                                    ("cleaning", _l("Cleaning staff"))]))
+    target_hours = IntegerField(_l("Target standard hours (empty: the entry plan of the settings)"),
+                                validators=[Optional(), NumberRange(1, 2000)])
+
+
+class QuestionForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=_choices([("single", _l("Single choice")),
+                                                     ("multiple", _l("Multiple choice")),
+                                                     ("true_false", _l("True or false")),
+                                                     ("practical", _l("Practical item"))]))
+    level = SelectField(_l("Level"), coerce=int, default=5, choices=_choices((n, LEVEL_NAMES[n]) for n in LEVELS))
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
+    options = TextAreaField(_l("Options, one a line (choice questions)"), validators=[Optional(), Length(max=4000)])
+    correct = StringField(_l("Answer: the numbers of the right options (e.g. 2 or 1,3), or true / false"),
+                          validators=[Optional(), Length(max=60)])
+    points = IntegerField(_l("Points"), default=1, validators=[InputRequired(), NumberRange(1, 100)])
+
+
+class RouteForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=int)
+    name = StringField(_l("Route name"), validators=[DataRequired(), Length(max=120)])
+    checkpoints = TextAreaField(_l("Checkpoints in patrol order, one a line"),
+                                validators=[DataRequired(), Length(max=6000)])
+
+
+class AttendanceForm(FlaskForm):
+    present = SelectMultipleField(_l("Present"), coerce=int, widget=ListWidget(prefix_label=False),
+                                  option_widget=CheckboxInput())
+    walk_ins = SelectMultipleField(_l("Also came, though not on the session"), coerce=int)

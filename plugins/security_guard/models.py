@@ -145,6 +145,7 @@ class Question(Model):
     options: Mapped[list] = mapped_column(JSON, default=list)
     correct: Mapped[object] = mapped_column(JSON, nullable=True)  # never sent to the exam taker
     points: Mapped[int] = mapped_column(Integer, default=1)
+    level: Mapped[int] = mapped_column(Integer, default=5, server_default="5")  # 五级 … 一级 as 5 … 1
 
 
 class Exam(Model):

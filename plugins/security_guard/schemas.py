@@ -108,6 +108,10 @@ class CourseInSchema(Schema):
     hours = fields.Integer(required=True, validate=validate.Range(min=1, max=400))
 
 
+class CourseUpdateSchema(CourseInSchema):
+    """The fields to change (PATCH)."""
+
+
 class CourseSchema(CourseInSchema):
     id = fields.Integer()
 
@@ -116,6 +120,10 @@ class PlanInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(load_default="guard", validate=validate.OneOf(["guard", "steward", "repair", "cleaning"]))
     target_hours = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2000))
+
+
+class PlanUpdateSchema(PlanInSchema):
+    """The fields to change (PATCH)."""
 
 
 class PlanSchema(Schema):
@@ -149,6 +157,9 @@ class SessionSchema(Schema):
 
 class AttendanceInSchema(Schema):
     present = fields.Dict(keys=fields.Integer(), values=fields.Boolean(), required=True)
+    walk_ins = fields.List(fields.Integer(), load_default=list,
+                           metadata={"description": "Trainees of the community who came without being on the "
+                                                    "session: put on it (daily caps checked) and marked present"})
 
 
 class ProgressSchema(Schema):
@@ -164,6 +175,11 @@ class QuestionInSchema(Schema):
     options = fields.List(fields.String(), load_default=list)
     correct = fields.Raw(load_default=None)
     points = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    level = fields.Integer(load_default=5, validate=validate.Range(min=1, max=5))
+
+
+class QuestionUpdateSchema(QuestionInSchema):
+    """The fields to change (PATCH)."""
 
 
 class QuestionSchema(Schema):
@@ -172,6 +188,7 @@ class QuestionSchema(Schema):
     text = fields.String()
     options = fields.List(fields.String())
     points = fields.Integer()
+    level = fields.Integer()
 
 
 class ExamInSchema(Schema):
@@ -238,6 +255,13 @@ class RouteInSchema(Schema):
     community_id = fields.Integer(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     checkpoints = fields.List(fields.String(validate=validate.Length(min=1, max=120)), required=True)
+
+
+class RouteUpdateSchema(Schema):
+    """The fields to change (PATCH); the checkpoints in their new order."""
+
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    checkpoints = fields.List(fields.String(validate=validate.Length(min=1, max=120)))
 
 
 class CheckpointSchema(Schema):

@@ -542,6 +542,30 @@ def _make_guard_account(actor, candidate, community, username):
 # ---------------------------------------------------------------------------------------------
 
 
+def _in_organisation(actor, model, obj_id: int, permission: str):
+    """A course, plan or question of the actor's organisation; another organisation's is not found.
+
+    These rows belong to the company rather than a community, so a manager of any of the company's
+    communities may use them and nobody outside the company may see them.
+    """
+    require(actor, permission)
+    row = core.db.session.get(model, obj_id) if obj_id else None
+    if row is None or (actor.organisation_id is not None and row.organisation_id != actor.organisation_id):
+        raise NotFound()
+    return row
+
+
+def in_organisation(actor, stmt, model):
+    """``stmt`` narrowed to the rows of the actor's organisation (a platform account sees all)."""
+    if actor.organisation_id is None:
+        return stmt
+    return stmt.where(model.organisation_id == actor.organisation_id)
+
+
+def get_course(actor, course_id: int, permission="security_guard.training.manage") -> m.Course:
+    return _in_organisation(actor, m.Course, course_id, permission)
+
+
 def create_course(actor, title: str, kind: str, hours: int) -> m.Course:
     require(actor, "security_guard.training.manage")
     course = m.Course(title=title, kind=kind, hours=hours, organisation_id=actor.organisation_id)
@@ -550,11 +574,31 @@ def create_course(actor, title: str, kind: str, hours: int) -> m.Course:
     return course
 
 
+def update_course(actor, course: m.Course, title: str, kind: str, hours: int) -> m.Course:
+    """Sessions already scheduled keep the kind and hours they were booked with (the caps were checked then)."""
+    course = get_course(actor, course.id)
+    course.title, course.kind, course.hours = title, kind, hours
+    core.db.session.flush()
+    return course
+
+
+def get_plan(actor, plan_id: int, permission="security_guard.training.manage") -> m.Plan:
+    return _in_organisation(actor, m.Plan, plan_id, permission)
+
+
 def create_plan(actor, name: str, role: str = "guard", target_hours: int | None = None) -> m.Plan:
     require(actor, "security_guard.training.manage")
     plan = m.Plan(name=name, role=role, organisation_id=actor.organisation_id,
                   target_hours=target_hours or training_rules().entry_plan_hours)
     core.db.session.add(plan)
+    core.db.session.flush()
+    return plan
+
+
+def update_plan(actor, plan: m.Plan, name: str, role: str, target_hours: int | None = None) -> m.Plan:
+    plan = get_plan(actor, plan.id)
+    plan.name, plan.role = name, role
+    plan.target_hours = target_hours or training_rules().entry_plan_hours
     core.db.session.flush()
     return plan
 
@@ -577,7 +621,7 @@ def schedule_session(actor, community_id: int, course_id: int, trainer_id: int, 
     community = _community(community_id)
     require(actor, "security_guard.training.manage", community=community)
     course = core.db.session.get(m.Course, course_id)
-    if course is None:
+    if course is None or (actor.organisation_id is not None and course.organisation_id != actor.organisation_id):
         raise Invalid(fields={"course_id": [str(_l("No such course."))]})
     if core.db.session.get(core.Account, trainer_id) is None:
         raise Invalid(fields={"trainer_id": [str(_l("No such trainer."))]})
@@ -593,13 +637,16 @@ def schedule_session(actor, community_id: int, course_id: int, trainer_id: int, 
     return session
 
 
-def enrol(actor, session: m.TrainingSession, trainee_ids: list[int]) -> list[m.Attendance]:
+def enrol(actor, session: m.TrainingSession, trainee_ids: list[int], field: str = "trainee_ids"
+          ) -> list[m.Attendance]:
+    """Put trainees on a session, refused whole when one would pass a daily cap (errors under ``field``)."""
+    require(actor, "security_guard.training.manage", community=core.db.session.get(Community, session.community_id))
     ids = sorted(set(trainee_ids))
     if not ids:
         return []
     known = set(core.db.session.scalars(select(core.Account.id).where(core.Account.id.in_(ids))))
     if missing := [i for i in ids if i not in known]:
-        raise Invalid(fields={"trainee_ids": [str(_l("No such account: %(ids)s.", ids=missing))]})
+        raise Invalid(fields={field: [str(_l("No such account: %(ids)s.", ids=missing))]})
     rules = training_rules(core.db.session.get(Community, session.community_id))
     booked = _booked_hours(ids, session.day)
     problems = {}
@@ -609,7 +656,7 @@ def enrol(actor, session: m.TrainingSession, trainee_ids: list[int]) -> list[m.A
             problems[str(account_id)] = [problem]
     if problems:
         raise Conflict(str(_l("The session would take a trainee past a daily cap.")), code="daily_cap",
-                       fields={"trainee_ids": [f"{k}: {v[0]}" for k, v in problems.items()]})
+                       fields={field: [f"{k}: {v[0]}" for k, v in problems.items()]})
     rows = [m.Attendance(area_id=session.area_id, session_id=session.id, account_id=i, day=session.day,
                          kind=session.kind, hours=session.hours) for i in ids]
     core.db.session.add_all(rows)
@@ -617,13 +664,27 @@ def enrol(actor, session: m.TrainingSession, trainee_ids: list[int]) -> list[m.A
     return rows
 
 
-def record_attendance(actor, session: m.TrainingSession, present: dict[int, bool]) -> None:
-    require(actor, "security_guard.training.manage",
-            community=core.db.session.get(Community, session.community_id))
+def record_attendance(actor, session: m.TrainingSession, present: dict[int, bool], walk_ins=()) -> None:
+    """Take the register: ``present`` marks trainees on the session; ``walk_ins`` are the community's
+    trainees who came without being on it, put on it through ``enrol`` (so the daily caps hold) and
+    marked present."""
+    community = core.db.session.get(Community, session.community_id)
+    require(actor, "security_guard.training.manage", community=community)
     rows = {a.account_id: a for a in session.attendance}
-    if unknown := [k for k in present if k not in rows]:
+    walk_ins = sorted(set(walk_ins))
+    if unknown := [k for k in present if k not in rows and k not in walk_ins]:
         raise Invalid(fields={"present": [str(_l("Not enrolled in this session: %(ids)s.", ids=unknown))]})
-    for account_id, value in present.items():
+    if walk_ins:
+        if already := [i for i in walk_ins if i in rows]:
+            raise Invalid(fields={"walk_ins": [str(_l("Already on this session: %(ids)s.", ids=already))]})
+        trainees = set(core.db.session.scalars(select(m.Guard.account_id).where(
+            m.Guard.account_id.in_(walk_ins), m.Guard.community_id == community.id)))
+        if strangers := [i for i in walk_ins if i not in trainees]:
+            raise Invalid(fields={"walk_ins": [str(_l("Not a trainee of this community: %(ids)s.", ids=strangers))]})
+        for row in enrol(actor, session, walk_ins, field="walk_ins"):
+            rows[row.account_id] = row
+        core.db.session.expire(session, ["attendance"])
+    for account_id, value in {**present, **dict.fromkeys(walk_ins, True)}.items():
         rows[account_id].present = bool(value)
     core.db.session.flush()
 
@@ -648,18 +709,38 @@ def progress_of(account_ids: list[int]) -> dict[int, dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-def create_question(actor, kind: str, text: str, options: list, correct, points: int = 1) -> m.Question:
-    require(actor, "security_guard.exams.manage")
+def _check_question(kind: str, options: list, correct) -> None:
     if kind in ("single", "multiple"):
         keys = {str(i) for i in range(len(options))}
         wanted = correct if isinstance(correct, list) else [correct]
-        if not options or any(str(c) not in keys for c in wanted) or (kind == "single" and isinstance(correct, list)):
+        if (not options or not wanted or any(str(c) not in keys for c in wanted)
+                or (kind == "single" and isinstance(correct, list))):
             raise Invalid(fields={"correct": [str(_l("The correct answer must be among the options."))]})
     if kind == "true_false" and not isinstance(correct, bool):
         raise Invalid(fields={"correct": [str(_l("True or false."))]})
-    q = m.Question(kind=kind, text=text, options=options, correct=correct, points=points,
+
+
+def get_question(actor, question_id: int) -> m.Question:
+    return _in_organisation(actor, m.Question, question_id, "security_guard.exams.manage")
+
+
+def create_question(actor, kind: str, text: str, options: list, correct, points: int = 1,
+                    level: int = 5) -> m.Question:
+    require(actor, "security_guard.exams.manage")
+    _check_question(kind, options, correct)
+    q = m.Question(kind=kind, text=text, options=options, correct=correct, points=points, level=level,
                    organisation_id=actor.organisation_id)
     core.db.session.add(q)
+    core.db.session.flush()
+    return q
+
+
+def update_question(actor, q: m.Question, kind: str, text: str, options: list, correct, points: int,
+                    level: int) -> m.Question:
+    """Attempts already submitted keep the score they were marked with; the change applies from now on."""
+    q = get_question(actor, q.id)
+    _check_question(kind, options, correct)
+    q.kind, q.text, q.options, q.correct, q.points, q.level = kind, text, list(options), correct, points, level
     core.db.session.flush()
     return q
 
@@ -667,7 +748,8 @@ def create_question(actor, kind: str, text: str, options: list, correct, points:
 def create_exam(actor, title: str, question_ids: list[int], level: int = 5, duration_minutes: int = 60,
                 pass_mark: int | None = None) -> m.Exam:
     require(actor, "security_guard.exams.manage")
-    found = set(core.db.session.scalars(select(m.Question.id).where(m.Question.id.in_(question_ids))))
+    found = set(core.db.session.scalars(in_organisation(actor, select(m.Question.id), m.Question)
+                                        .where(m.Question.id.in_(question_ids))))
     if not question_ids or (missing := [q for q in question_ids if q not in found]):
         raise Invalid(fields={"question_ids": [str(_l("Unknown questions: %(ids)s.",
                                                        ids=missing if question_ids else "—"))]})
@@ -820,16 +902,68 @@ def reassessments_due(community_ids, on: dt.date) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _check_checkpoints(names: list[str]) -> list[str]:
+    names = [n.strip() for n in names]
+    if not names or not all(names):
+        raise Invalid(fields={"checkpoints": [str(_l("A route needs at least one checkpoint."))]})
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise Invalid(fields={"checkpoints": [str(_l("Each checkpoint once: %(names)s.", names="、".join(dupes)))]})
+    return names
+
+
+def get_route(actor, route_id: int, permission="security_guard.duty.manage") -> m.PatrolRoute:
+    route = core.db.session.get(m.PatrolRoute, route_id) if route_id else None
+    if route is None:
+        raise NotFound()
+    require(actor, permission, community=core.db.session.get(Community, route.community_id))
+    return route
+
+
 def create_route(actor, community_id: int, name: str, checkpoints: list[str]) -> m.PatrolRoute:
     community = _community(community_id)
     require(actor, "security_guard.duty.manage", community=community)
-    if not checkpoints:
-        raise Invalid(fields={"checkpoints": [str(_l("A route needs at least one checkpoint."))]})
+    checkpoints = _check_checkpoints(checkpoints)
     route = m.PatrolRoute(area_id=community.area_id, community_id=community.id, name=name)
     core.db.session.add(route)
     core.db.session.flush()
     core.db.session.add_all([m.Checkpoint(route_id=route.id, name=n, position=i) for i, n in enumerate(checkpoints)])
     core.db.session.flush()
+    return route
+
+
+def update_route(actor, route: m.PatrolRoute, name: str, checkpoints: list[str]) -> m.PatrolRoute:
+    """Rename the route and put its checkpoints in the given order.
+
+    A checkpoint keeps its identity (and its check-ins) while its name stays; a new name is a new
+    checkpoint. One that guards have already checked in at cannot be dropped: the patrol record
+    would lose where the guard was.
+    """
+    route = get_route(actor, route.id)
+    checkpoints = _check_checkpoints(checkpoints)
+    existing: dict[str, m.Checkpoint] = {}
+    dropped = []
+    for cp in route.checkpoints:  # a name listed twice by an older route keeps its first checkpoint
+        if cp.name in checkpoints and cp.name not in existing:
+            existing[cp.name] = cp
+        else:
+            dropped.append(cp)
+    if dropped:
+        used = set(core.db.session.scalars(select(m.CheckIn.checkpoint_id).distinct()
+                                           .where(m.CheckIn.checkpoint_id.in_([cp.id for cp in dropped]))))
+        if in_use := [cp.name for cp in dropped if cp.id in used]:
+            reason = str(_l("Checkpoints with check-ins cannot be removed: %(names)s.", names="、".join(in_use)))
+            raise Conflict(reason, code="checkpoint_in_use", fields={"checkpoints": [reason]})
+        for cp in dropped:
+            core.db.session.delete(cp)
+    route.name = name
+    for i, n in enumerate(checkpoints):
+        cp = existing.get(n)
+        if cp is None:
+            core.db.session.add(m.Checkpoint(route_id=route.id, name=n, position=i))
+        else:
+            cp.position = i
+    core.db.session.flush()
+    core.db.session.expire(route, ["checkpoints"])
     return route
 
 

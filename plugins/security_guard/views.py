@@ -27,10 +27,15 @@ from core import visible_community_ids as visible
 from plugins.security_guard import models as m
 from plugins.security_guard import services
 from plugins.security_guard.forms import (
+    AttendanceForm,
     CandidateForm,
+    CourseForm,
     GateForm,
     InterviewForm,
     MoveForm,
+    PlanForm,
+    QuestionForm,
+    RouteForm,
     SessionForm,
     VisitorForm,
 )
@@ -44,6 +49,20 @@ def _communities(permission: str) -> list[Community]:
     if ids is not None:
         stmt = stmt.where(Community.id.in_(ids))
     return list(db.session.scalars(stmt))
+
+
+def _saved(form, save) -> int | None:
+    """Run ``save()`` and commit; on a refused change roll back, show why on the form, return the status."""
+    try:
+        save()
+    except AppError as exc:
+        db.session.rollback()
+        _form_errors(form, exc)
+        if not exc.fields:
+            form.form_errors.append(str(exc.message))
+        return exc.status
+    db.session.commit()
+    return None
 
 
 def _form_errors(form, exc: AppError) -> None:
@@ -209,13 +228,207 @@ def _session_form():
     form = SessionForm()
     form.community_id.choices = [SelectChoice(c.id, c.name) for c in communities]
     form.course_id.choices = [SelectChoice(c.id, f"{c.title} ({c.hours})")
-                              for c in db.session.scalars(select(m.Course).order_by(m.Course.title))]
+                              for c in db.session.scalars(services.in_organisation(
+                                  current_user, select(m.Course).order_by(m.Course.title), m.Course))]
     guards = db.session.execute(select(m.Guard.account_id, Account.display_name)
                                 .join(Account, Account.id == m.Guard.account_id)
                                 .where(m.Guard.community_id.in_([c.id for c in communities]))
                                 .order_by(Account.display_name).limit(1000)).all()
     form.trainee_ids.choices = [SelectChoice(a, n) for a, n in guards]
     return form
+
+
+# -- courses, plans and the register of a session ---------------------------------------------
+
+
+@bp.route("/courses")
+@login_required
+def courses():
+    require(current_user, "security_guard.training.read")
+    stmt = services.in_organisation(current_user, select(m.Course).order_by(m.Course.title), m.Course)
+    return render_template("security_guard/courses.html", rows=db.session.scalars(stmt).all(),
+                           rules=services.training_rules(),
+                           can_manage=can(current_user, "security_guard.training.manage"))
+
+
+@bp.route("/courses/new", methods=["GET", "POST"], defaults={"course_id": None})
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+@login_required
+def course_form(course_id):
+    require(current_user, "security_guard.training.manage")
+    course = services.get_course(current_user, course_id) if course_id else None
+    form = CourseForm(obj=course)
+    status = 200
+    if form.validate_on_submit():
+        def save():
+            if course is None:
+                services.create_course(current_user, form.title.data, form.kind.data, form.hours.data)
+            else:
+                services.update_course(current_user, course, form.title.data, form.kind.data, form.hours.data)
+        status = _saved(form, save)
+        if status is None:
+            flash(_("The course is saved."), "success")
+            return redirect(url_for(".courses"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("security_guard/course_form.html", form=form, course=course), status
+
+
+@bp.route("/plans")
+@login_required
+def plans():
+    require(current_user, "security_guard.training.read")
+    stmt = services.in_organisation(current_user, select(m.Plan).order_by(m.Plan.name), m.Plan)
+    return render_template("security_guard/plans.html", rows=db.session.scalars(stmt).all(),
+                           default_hours=services.training_rules().entry_plan_hours,
+                           can_manage=can(current_user, "security_guard.training.manage"))
+
+
+@bp.route("/plans/new", methods=["GET", "POST"], defaults={"plan_id": None})
+@bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
+@login_required
+def plan_form(plan_id):
+    require(current_user, "security_guard.training.manage")
+    plan = services.get_plan(current_user, plan_id) if plan_id else None
+    form = PlanForm(obj=plan)
+    default_hours = services.training_rules().entry_plan_hours
+    if plan is None and request.method == "GET":
+        form.target_hours.data = default_hours
+    status = 200
+    if form.validate_on_submit():
+        def save():
+            if plan is None:
+                services.create_plan(current_user, form.name.data, form.role.data, form.target_hours.data)
+            else:
+                services.update_plan(current_user, plan, form.name.data, form.role.data, form.target_hours.data)
+        status = _saved(form, save)
+        if status is None:
+            flash(_("The plan is saved."), "success")
+            return redirect(url_for(".plans"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("security_guard/plan_form.html", form=form, plan=plan,
+                           default_hours=default_hours), status
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@login_required
+def session_attendance(session_id):
+    session = db.session.get(m.TrainingSession, session_id)
+    if session is None:
+        raise NotFound()
+    community = db.session.get(Community, session.community_id)
+    require(current_user, "security_guard.training.read", community=community)
+    manage = can(current_user, "security_guard.training.manage", community=community)
+    rows = sorted(session.attendance, key=lambda a: a.account_id)
+    names = dict(db.session.execute(select(Account.id, Account.display_name)
+                                    .where(Account.id.in_([a.account_id for a in rows]))).all()) if rows else {}
+    form = AttendanceForm()
+    form.present.choices = [SelectChoice(a.account_id, names.get(a.account_id, a.account_id)) for a in rows]
+    on_it = [a.account_id for a in rows] or [0]
+    others = db.session.execute(
+        select(m.Guard.account_id, Account.display_name).join(Account, Account.id == m.Guard.account_id)
+        .where(m.Guard.community_id == session.community_id, m.Guard.account_id.not_in(on_it))
+        .order_by(Account.display_name).limit(1000)).all()
+    form.walk_ins.choices = [SelectChoice(a, n) for a, n in others]
+    status = 200
+    if request.method == "POST":
+        if not manage:
+            raise Forbidden()
+        if form.validate_on_submit():
+            ticked, walk_ins = set(form.present.data or []), form.walk_ins.data or []
+            status = _saved(form, lambda: services.record_attendance(
+                current_user, session, {a.account_id: a.account_id in ticked for a in rows}, walk_ins))
+            if status is None:
+                flash(_("The register is saved: %(n)s present.", n=len(ticked) + len(set(walk_ins))), "success")
+                return redirect(url_for(".session_attendance", session_id=session.id))
+        else:
+            status = 422
+    elif rows:
+        form.present.data = [a.account_id for a in rows if a.present]
+    return render_template("security_guard/attendance.html", session=session, rows=rows, names=names,
+                           rules=services.training_rules(community),
+                           form=form if manage else None), status
+
+
+# -- the question bank -----------------------------------------------------------------------
+
+
+def _question_values(form) -> dict | None:
+    """The form's answer in the service's shape; None (with the field's error) when it cannot be read."""
+    kind = form.kind.data
+    options = [line.strip() for line in (form.options.data or "").splitlines() if line.strip()]
+    raw = (form.correct.data or "").strip().lower()
+    correct = None
+    if kind in ("single", "multiple"):
+        try:
+            picked = [int(x) for x in raw.replace("，", ",").split(",") if x.strip()]
+        except ValueError:
+            picked = None
+        if not picked or any(not 1 <= n <= len(options) for n in picked) or (kind == "single" and len(picked) > 1):
+            form.correct.errors = [_("Give the number of a right option, from 1 to %(n)s (several, with commas, "
+                                     "for a multiple choice).", n=len(options))]
+            return None
+        # options are numbered from 1 on the page and from 0 in the answer key the exam marks against
+        keys = sorted({str(n - 1) for n in picked}, key=int)
+        correct = keys if kind == "multiple" else keys[0]
+    elif kind == "true_false":
+        if raw not in ("true", "false", "对", "错"):
+            form.correct.errors = [_("Answer true or false.")]
+            return None
+        correct, options = raw in ("true", "对"), []
+    else:
+        options = []
+    return {"kind": kind, "text": form.text.data.strip(), "options": options, "correct": correct,
+            "points": form.points.data, "level": form.level.data}
+
+
+def _correct_for_form(q: m.Question) -> str:
+    if q.kind == "true_false":
+        return "true" if q.correct else "false"
+    if q.kind in ("single", "multiple") and q.correct is not None:
+        picked = q.correct if isinstance(q.correct, list) else [q.correct]
+        return ",".join(str(int(x) + 1) for x in picked)
+    return ""
+
+
+@bp.route("/questions")
+@login_required
+def questions():
+    require(current_user, "security_guard.exams.manage")
+    stmt = services.in_organisation(current_user, select(m.Question), m.Question)
+    level = request.args.get("level", type=int)
+    if level in services.LEVELS:
+        stmt = stmt.where(m.Question.level == level)
+    rows = db.session.scalars(stmt.order_by(m.Question.level.desc(), m.Question.id).limit(500)).all()
+    return render_template("security_guard/questions.html", rows=rows, level=level,
+                           level_names=services.LEVEL_NAMES, answer=_correct_for_form)
+
+
+@bp.route("/questions/new", methods=["GET", "POST"], defaults={"question_id": None})
+@bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
+@login_required
+def question_form(question_id):
+    require(current_user, "security_guard.exams.manage")
+    q = services.get_question(current_user, question_id) if question_id else None
+    form = QuestionForm(obj=q)
+    if q is not None and request.method == "GET":
+        form.options.data = "\n".join(q.options or [])
+        form.correct.data = _correct_for_form(q)
+    status = 200
+    if form.validate_on_submit() and (values := _question_values(form)) is not None:
+        def save():
+            if q is None:
+                services.create_question(current_user, **values)
+            else:
+                services.update_question(current_user, q, **values)
+        status = _saved(form, save)
+        if status is None:
+            flash(_("The question is saved."), "success")
+            return redirect(url_for(".questions"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("security_guard/question_form.html", form=form, question=q), status
 
 
 # -- assessment (phone-sized pages for guards) -----------------------------------------------
@@ -419,3 +632,61 @@ def gate_move(visit_id, what):
     else:
         db.session.commit()
     return redirect(url_for(".gate"))
+
+
+# -- patrol routes ---------------------------------------------------------------------------
+
+
+@bp.route("/routes")
+@login_required
+def routes():
+    ids = visible(current_user, "security_guard.duty.manage")
+    if ids is not None and not ids:
+        raise Forbidden()
+    stmt = select(m.PatrolRoute).order_by(m.PatrolRoute.community_id, m.PatrolRoute.name).limit(500)
+    if ids is not None:
+        stmt = stmt.where(m.PatrolRoute.community_id.in_(ids))
+    rows = db.session.scalars(stmt).all()
+    names = dict(db.session.execute(select(Community.id, Community.name)
+                                    .where(Community.id.in_({r.community_id for r in rows}))).all()) if rows else {}
+    counts = dict(db.session.execute(
+        select(m.Checkpoint.route_id, func.count()).where(m.Checkpoint.route_id.in_([r.id for r in rows]))
+        .group_by(m.Checkpoint.route_id)).all()) if rows else {}
+    return render_template("security_guard/routes.html", rows=rows, names=names, counts=counts)
+
+
+@bp.route("/routes/new", methods=["GET", "POST"], defaults={"route_id": None})
+@bp.route("/routes/<int:route_id>", methods=["GET", "POST"])
+@login_required
+def route_form(route_id):
+    route = services.get_route(current_user, route_id) if route_id else None
+    form = RouteForm(obj=route)
+    if route is None:
+        communities = _communities("security_guard.duty.manage")
+        if not communities:
+            raise Forbidden()
+        form.community_id.choices = [SelectChoice(c.id, c.name) for c in communities]
+    else:
+        del form.community_id
+        if request.method == "GET":
+            form.checkpoints.data = "\n".join(cp.name for cp in route.checkpoints)
+    status = 200
+    if form.validate_on_submit():
+        names = [line.strip() for line in form.checkpoints.data.splitlines() if line.strip()]
+        if too_long := [n for n in names if len(n) > 120]:
+            form.checkpoints.errors = [_("A checkpoint name has at most 120 characters: %(name)s",
+                                         name=too_long[0][:20] + "…")]
+            status = 422
+        else:
+            def save():
+                if route is None:
+                    services.create_route(current_user, form.community_id.data, form.name.data.strip(), names)
+                else:
+                    services.update_route(current_user, route, form.name.data.strip(), names)
+            status = _saved(form, save)
+            if status is None:
+                flash(_("The route is saved."), "success")
+                return redirect(url_for(".routes"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("security_guard/route_form.html", form=form, route=route), status

@@ -107,3 +107,23 @@ def test_attendance_and_progress_against_the_plan(client, db, place, manager, gu
     assert client.get(f"{API}/progress/{trainee.id}", headers=headers).status_code == 200
     other_guard = guard_of(place[1])
     assert_envelope(client.get(f"{API}/progress/{trainee.id}", headers=api_headers(other_guard)), 403)
+
+
+def test_walk_ins_join_the_register_under_the_daily_cap(client, db, place, manager, guard_of, api_headers):
+    headers = api_headers(manager)
+    trainee, walk_in, busy = guard_of(place[0]), guard_of(place[0]), guard_of(place[0])
+    theory4 = _course(client, headers, "theory", 4)
+    session = _session(client, headers, place[0], theory4, [trainee.id], trainer_id=manager.id).get_json()
+    assert _session(client, headers, place[0], theory4, [busy.id], AFTERNOON, trainer_id=manager.id).status_code == 201
+    url = f"{API}/sessions/{session['id']}/attendance"
+    err = assert_envelope(client.post(url, json={"present": {}, "walk_ins": [busy.id]}, headers=headers), 409,
+                          "daily_cap")
+    assert str(busy.id) in str(err["fields"]["walk_ins"])
+    assert_envelope(client.post(url, json={"present": {}, "walk_ins": [trainee.id]}, headers=headers), 422)
+    assert_envelope(client.post(url, json={"present": {}, "walk_ins": [guard_of(place[1]).id]}, headers=headers), 422)
+    assert db.session.scalar(select(func.count()).select_from(m.Attendance)) == 2
+    resp = client.post(url, json={"present": {str(trainee.id): False}, "walk_ins": [walk_in.id]}, headers=headers)
+    assert resp.status_code == 200, resp.get_json()
+    progress = client.get(f"{API}/progress/{walk_in.id}", headers=headers).get_json()
+    assert progress["attended_hours"] == 4
+    assert client.get(f"{API}/progress/{trainee.id}", headers=headers).get_json()["attended_hours"] == 0
