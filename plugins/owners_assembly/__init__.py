@@ -105,3 +105,20 @@ def demo_data(session):
     from plugins.owners_assembly.demo import load
 
     load(session)
+
+
+@hookimpl
+def dashboard_widgets(scope, user):
+    """Meetings of the community noticed or open for voting, with the turnout so far."""
+    from flask import render_template
+
+    from core import Community, can
+    from plugins.owners_assembly.services import open_meetings_turnout
+
+    if not isinstance(scope, Community) or not can(user, "owners_assembly.meeting.read", community=scope):
+        return []
+    rows = open_meetings_turnout(scope.id)
+    if not rows:
+        return []
+    return [{"title": _l("Owners' assembly"), "order": 30,
+             "html": render_template("owners_assembly/_widget.html", rows=rows)}]

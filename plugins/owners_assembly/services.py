@@ -779,3 +779,27 @@ def portal_summary(person, now: _dt.datetime | None = None) -> dict[str, int]:
         .join(RollEntry, RollEntry.meeting_id == Meeting.id)
         .where(RollEntry.person_id == person.id, Meeting.status == "noticed")).one()
     return {"to_vote": to_vote, "upcoming": upcoming}
+
+
+def open_meetings_turnout(community_id: int) -> list[dict]:
+    """Meetings of a community noticed and not yet closed, with the turnout so far: the area and
+    headcount of the roll entries that cast at least one counted ballot (two queries in all)."""
+    meetings = list(db.session.scalars(select(Meeting).where(
+        Meeting.community_id == community_id, Meeting.status == "noticed").order_by(Meeting.opens_at)))
+    if not meetings:
+        return []
+    counts = or_(Ballot.channel == "online", Ballot.confirmed_by_id.is_not(None))
+    voted = (select(Ballot.meeting_id, Ballot.roll_entry_id)
+             .where(Ballot.meeting_id.in_([m.id for m in meetings]), counts).distinct().subquery())
+    sums = {mid: (int(area or 0), int(heads or 0)) for mid, area, heads in db.session.execute(
+        select(voted.c.meeting_id, func.sum(RollEntry.area), func.sum(RollEntry.heads))
+        .join(RollEntry, RollEntry.id == voted.c.roll_entry_id).group_by(voted.c.meeting_id))}
+    limits = thresholds_for(db.session.get(Community, community_id))
+    out = []
+    for m in meetings:
+        area, heads = sums.get(m.id, (0, 0))
+        out.append({"meeting": m, "area": percent(area, m.total_area), "heads": percent(heads, m.total_heads),
+                    "quorum": _at_least(area, m.total_area, limits.participation)
+                    and _at_least(heads, m.total_heads, limits.participation),
+                    "needed": limits.participation})
+    return out

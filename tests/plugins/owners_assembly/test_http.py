@@ -189,3 +189,23 @@ def test_portal_home_flags_a_meeting_waiting_for_the_owners_vote(estate, open_me
     card = _portal_card(client.get("/portal/?lang=en").get_data(as_text=True), "/portal/assembly/")
     assert not card.startswith(" attention") and "wait for your vote" not in card
     assert svc.portal_summary(estate.c)["to_vote"] == 1  # a neighbour who has not voted still sees it
+
+
+def test_dashboard_card_shows_turnout_so_far_against_the_quorum(estate, open_meeting, make, client, login_as, db):
+    m = open_meeting.meeting
+    # by hand: the roll is A (180 m², 1 head), B 90, C 70, D 60 and the developer (170, 1): 570 m², 5 heads
+    assert (m.total_area, m.total_heads) == (57000, 5)
+    for person in (estate.a, estate.b):
+        svc.cast_ballot(person, m, open_meeting.ordinary, entry_of(m, person), "agree")
+    svc.cast_ballot(estate.a, m, open_meeting.special, entry_of(m, estate.a), "agree")  # A counts once
+    [row] = svc.open_meetings_turnout(estate.community.id)
+    assert (row["area"], row["heads"], row["quorum"]) == ("47.37%", "40.00%", False)  # 270/570, 2/5
+    login_as(estate.committee)
+    html = client.get(f"/communities/{estate.community.id}/dashboard?lang=en").get_data(as_text=True)
+    assert f'data-meeting="{m.id}"' in html and "47.37% of the area, 40.00% of the owners" in html
+    for person in (estate.c, estate.d):
+        svc.cast_ballot(person, m, open_meeting.ordinary, entry_of(m, person), "disagree")
+    [row] = svc.open_meetings_turnout(estate.community.id)
+    assert (row["area"], row["heads"], row["quorum"]) == ("70.18%", "80.00%", True)  # 400/570, 4/5
+    login_as(make.account("manager", make.community()))  # another community's manager
+    assert client.get(f"/communities/{estate.community.id}/dashboard").status_code == 403
