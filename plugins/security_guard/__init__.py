@@ -97,3 +97,18 @@ def demo_data(session):
     from plugins.security_guard.demo import load
 
     load(session)
+
+
+@hookimpl
+def dashboard_widgets(scope, user):
+    """Headline guard figures of a community, linking to the guard dashboard."""
+    from flask import render_template
+
+    from core import Community, can
+    from plugins.security_guard import services
+
+    if not isinstance(scope, Community) or not can(user, "security_guard.dashboard", community=scope):
+        return []
+    figures = services.dashboard([scope.id]).get(scope.id, dict.fromkeys(services.DASHBOARD_KEYS, 0))
+    return [{"title": _l("Security guards"), "order": 40,
+             "html": render_template("security_guard/_widget.html", f=figures, ratio=services.ratio)}]

@@ -90,6 +90,19 @@ def test_dashboard_page_export_and_refused_roles(client, db, place, guard_of, lo
     assert client.get("/security_guard/dashboard.xlsx").status_code == 403
 
 
+def test_community_dashboard_card(client, db, place, guard_of, login_as):
+    _seed(db, place[0], guard_of)
+    login_as("manager", place[0])
+    html = client.get(f"/communities/{place[0].id}/dashboard?lang=en").get_data(as_text=True)
+    card = html.split('class="guard-widget"', 1)[1].split("</ul>", 1)[0]
+    # by hand from the seed: 2 guards, 1 of 2 trained, 1 of 2 passed, 1 due, 3 of 4 rounds complete
+    assert "<b>2</b>" in card and "<b>50.0%</b> (1/2)" in card and "<b>75.0%</b> (3/4)" in card
+    assert 'data-count="due" class="warn"' in card
+    login_as("committee_member", place[0])  # sees the community dashboard, not the guard figures
+    page = client.get(f"/communities/{place[0].id}/dashboard")
+    assert page.status_code == 200 and "guard-widget" not in page.get_data(as_text=True)
+
+
 def test_a_manager_sees_only_their_community(client, db, place, guard_of, login_as):
     _seed(db, place[1], guard_of)
     login_as("manager", place[0])
