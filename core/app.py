@@ -52,15 +52,16 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cur.close()
 
 
-def _translation_dirs(infos) -> str:
-    dirs = [str(Path(__file__).parent / "translations")]
+def _translation_dirs(infos) -> dict[str, str]:
+    """``{package: translations folder}``: the core's, then each plugin's that has one."""
+    dirs = {"core": str(Path(__file__).parent / "translations")}
     for info in infos:
         if not getattr(info.module, "__file__", None):
             continue
         folder = Path(info.module.__file__).parent / "translations"
         if folder.is_dir():
-            dirs.append(str(folder))
-    return ";".join(dirs)
+            dirs[info.module.__name__] = str(folder)
+    return dirs
 
 
 def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
@@ -91,7 +92,9 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     csrf.init_app(app)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = _translation_dirs(infos)
+    owners = _translation_dirs(infos)
+    app.extensions["jiayuan.translation_owners"] = owners
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(owners.values())
     babel.init_app(app, locale_selector=_select_locale)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
