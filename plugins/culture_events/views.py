@@ -122,7 +122,7 @@ def event_new():
         raise Forbidden()
     communities, areas = _scopes(current_user)
     form = forms.EventForm()
-    form.scope.choices = [("", "—")] + [(f"c:{c.id}", c.name) for c in communities] + [
+    form.scope.choices = [(f"c:{c.id}", c.name) for c in communities] + [
         (f"a:{a.id}", f"{a.name} ({_('whole area')})") for a in areas]
     venues = db.session.scalars(select(Venue).where(
         Venue.community_id.in_([c.id for c in communities]) if communities else Venue.id < 0,
