@@ -207,6 +207,10 @@ def add_photo(data, event_id):
 
 @blp.route("/events/<int:event_id>/photos/upload", methods=["POST"])
 @api_auth
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}, "caption": {"type": "string", "maxLength": 200},
+                   "people_ids": {"type": "array", "items": {"type": "integer"}}}}}}})
 @blp.response(201, schemas.PhotoSchema)
 def upload_photo(event_id):
     """Upload a photo as multipart ``file`` (JPEG, PNG, GIF or WebP by content), with ``caption`` and
@@ -224,6 +228,9 @@ def upload_photo(event_id):
 
 @blp.route("/photos/<int:photo_id>/file")
 @api_auth
+@blp.doc(responses={"200": {"description": "The photo", "content": {
+    t: {"schema": {"type": "string", "format": "binary"}} for t in ("image/jpeg", "image/png", "image/gif",
+                                                                     "image/webp")}}})
 def photo_file(photo_id):
     """The bytes of an uploaded photo (for those who manage or check in at its event)."""
     photo = services.photo_for(current_account(), photo_id)

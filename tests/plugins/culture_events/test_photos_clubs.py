@@ -448,3 +448,12 @@ def test_event_edit_and_cancel_forms(client, world, soon, login_as, db):
     assert client.post(f"/culture_events/events/{soon.id}/cancel", data={}).status_code == 422
     db.session.refresh(soon)
     assert soon.capacity == 10 and soon.status == "published"
+
+
+def test_openapi_documents_the_upload(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    upload = spec["paths"]["/api/v1/culture_events/events/{event_id}/photos/upload"]["post"]
+    body = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert body["required"] == ["file"] and body["properties"]["file"]["format"] == "binary"
+    download = spec["paths"]["/api/v1/culture_events/photos/{photo_id}/file"]["get"]
+    assert "image/png" in download["responses"]["200"]["content"]
