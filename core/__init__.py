@@ -29,7 +29,7 @@ from core.security import blind_index, decrypt, encrypt, mask
 from core.settings.services import Setting
 from core.settings.services import get as get_setting
 from core.settings.services import get_for_areas as get_setting_for_areas
-from core.tickets.services import create_ticket
+from core.tickets.services import Upload, check_upload, create_ticket
 from core.tickets.workflows import Transition as WorkflowTransition
 from core.tickets.workflows import Workflow
 
@@ -62,6 +62,7 @@ __all__ = [
     "UTCDateTime",
     "Unauthorized",
     "Unit",
+    "Upload",
     "Workflow",
     "WorkflowTransition",
     "api_auth",
@@ -69,6 +70,7 @@ __all__ = [
     "bar_chart",
     "blind_index",
     "can",
+    "check_upload",
     "collect",
     "create_account",
     "create_app",

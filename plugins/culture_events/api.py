@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -15,6 +16,7 @@ from core import (
     NotFound,
     PageArgs,
     Unit,
+    Upload,
     api_auth,
     can,
     current_account,
@@ -201,6 +203,40 @@ def add_photo(data, event_id):
                                data["people_ids"])
     db.session.commit()
     return photo
+
+
+@blp.route("/events/<int:event_id>/photos/upload", methods=["POST"])
+@api_auth
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}, "caption": {"type": "string", "maxLength": 200},
+                   "people_ids": {"type": "array", "items": {"type": "integer"}}}}}}})
+@blp.response(201, schemas.PhotoSchema)
+def upload_photo(event_id):
+    """Upload a photo as multipart ``file`` (JPEG, PNG, GIF or WebP by content), with ``caption`` and
+    ``people_ids`` (repeated); a photo showing a child without the guardian's consent is refused."""
+    event = _event(event_id)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise Invalid(fields={"file": [_l("This field is required.")]})
+    photo = services.add_photo(current_account(), event, caption=request.form.get("caption", ""),
+                               people_ids=request.form.getlist("people_ids"),
+                               upload=Upload(file.filename, file.read()))
+    db.session.commit()
+    return photo
+
+
+@blp.route("/photos/<int:photo_id>/file")
+@api_auth
+@blp.doc(responses={"200": {"description": "The photo", "content": {
+    t: {"schema": {"type": "string", "format": "binary"}} for t in ("image/jpeg", "image/png", "image/gif",
+                                                                     "image/webp")}}})
+def photo_file(photo_id):
+    """The bytes of an uploaded photo (for those who manage or check in at its event)."""
+    photo = services.photo_for(current_account(), photo_id)
+    resp = Response(photo.data, mimetype=photo.content_type)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 @blp.route("/venues", methods=["POST"])

@@ -1,4 +1,5 @@
-"""Demo data: venues, clubs and a year of events with registrations and check-ins per demo community."""
+"""Demo data: venues, clubs with sessions and attendance, and a year of events with registrations and
+check-ins per demo community."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ from sqlalchemy import select
 
 from core import Community, Person, Residency
 
-from .models import Club, ClubMember, Event, Organiser, Registration, RegStatus, Venue, VenueBooking
+from .models import (
+    Club,
+    ClubAttendance,
+    ClubMember,
+    ClubSession,
+    Event,
+    Organiser,
+    Registration,
+    RegStatus,
+    Venue,
+    VenueBooking,
+)
 from .services import FESTIVALS, TZ, AgeLimits, age_on, eligible_groups, festival_date, new_code, report_group
 
 COMMUNITIES = ("阳光花园", "翠湖苑", "春晖家园")
@@ -56,9 +68,20 @@ def _community(session, community, rng, today) -> None:
         session.flush()
         fit = [p for p, _u in residents if p.birth_date and eligible_groups(age_on(p.birth_date, today), limits)
                & set(groups.split(","))]
-        for i, person in enumerate(rng.sample(fit, min(len(fit), 12))):
+        members = rng.sample(fit, min(len(fit), 12))
+        for i, person in enumerate(members):
             session.add(ClubMember(area_id=community.area_id, club_id=club.id, person_id=person.id, is_leader=i == 0,
                                    joined_on=today - dt.timedelta(days=rng.randint(30, 700))))
+        for week in range(1, 5):  # the last four weekly sessions, about three in four members came
+            starts = _at(today - dt.timedelta(weeks=week), int(schedule.split()[-1].split(":")[0]))
+            club_session = ClubSession(area_id=community.area_id, club_id=club.id, starts_at=starts,
+                                       ends_at=starts + dt.timedelta(hours=1), venue_id=room.id)
+            session.add(club_session)
+            session.flush()
+            session.add(VenueBooking(area_id=community.area_id, venue_id=room.id, purpose=name, starts_at=starts,
+                                     ends_at=club_session.ends_at))
+            session.add_all([ClubAttendance(area_id=community.area_id, session_id=club_session.id, person_id=p.id)
+                             for p in members if rng.random() < 0.75])
     plans = []
     for code, name, _lunar, _solar, groups, tags in FESTIVALS:
         day = festival_date(code, 2026)

@@ -12,12 +12,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from core import Model, Money, Person, UTCDateTime
 
@@ -160,9 +161,18 @@ class EventPhoto(Model):
 
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("culture_events_event.id"), index=True)
-    url: Mapped[str] = mapped_column(String(400))
+    url: Mapped[str | None] = mapped_column(String(400))  # a photo kept elsewhere; empty when uploaded
     caption: Mapped[str] = mapped_column(String(200), default="")
     people_shown: Mapped[str] = mapped_column(String(400), default="")  # person ids, comma separated
+    # An uploaded photo: the bytes live in the database so app nodes stay stateless (as ticket photos).
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(String(60))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    __sensitive__ = ("data",)
 
 
 class Club(Model):

@@ -117,8 +117,10 @@ class BookingSchema(Schema):
 
 class PhotoSchema(Schema):
     id = fields.Integer(dump_only=True)
-    url = fields.String(required=True, validate=validate.Length(min=1, max=400))
-    caption = fields.String(load_default="")
+    url = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=400))
+    caption = fields.String(load_default="", validate=validate.Length(max=200))
+    content_type = fields.String(dump_only=True, allow_none=True)
+    size = fields.Integer(dump_only=True, allow_none=True)
     people_ids = fields.List(fields.Integer(), load_default=list, load_only=True)
 
 

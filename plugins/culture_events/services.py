@@ -7,6 +7,7 @@ after the change. Pure rules (ages, windows, festivals) are plain functions with
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ from core import (
     Person,
     Residency,
     Unit,
+    Upload,
     audit,
     can,
+    check_upload,
     db,
     get_setting,
     hook,
@@ -763,26 +766,58 @@ def rate(by: Person, reg: Registration, rating, feedback: str = "", now=None) ->
     return reg
 
 
-def add_photo(actor, event: Event, url: str, caption: str = "", people_ids=()) -> EventPhoto:
-    """Add a photo; if it shows a child under the consent age without photo consent it is refused."""
+def add_photo(actor, event: Event, url: str = "", caption: str = "", people_ids=(),
+              upload: Upload | None = None) -> EventPhoto:
+    """Add a photo, uploaded (``upload``, checked by its bytes) or kept elsewhere (``url``).
+
+    A photo showing a child under the consent age whose guardian gave no photo consent is refused
+    (PIPL art. 31), whichever way it comes.
+    """
     require_on(actor, "culture_events.event.manage", event)
-    if not (url or "").strip():
-        raise Invalid(fields={"url": [_l("This field is required.")]})
-    ids = {int(i) for i in people_ids}
+    url = (url or "").strip()
+    if upload is None and not url:
+        raise Invalid(fields={"photo": [_l("Upload a photo or give its address.")]})
+    if len(url) > 400:
+        raise Invalid(fields={"url": [_l("At most %(n)s characters.", n=400)]})
+    if len(caption or "") > 200:
+        raise Invalid(fields={"caption": [_l("At most %(n)s characters.", n=200)]})
+    try:
+        ids = {int(i) for i in people_ids}
+    except (TypeError, ValueError):
+        raise Invalid(fields={"people_ids": [_l("Not a valid choice.")]}) from None
     if ids:
         limits = limits_for(event)
         day = local_day(event.starts_at)
         shown = db.session.scalars(select(Person).where(Person.id.in_(ids))).all()
+        if len(shown) != len(ids):
+            raise Invalid(fields={"people_ids": [_l("Not a valid choice.")]})
         consent = {r.person_id: r.photo_consent for r in db.session.scalars(select(Registration).where(
             Registration.event_id == event.id, Registration.person_id.in_(ids)))}
         refused = [p.name for p in shown if needs_guardian(p.birth_date, day, limits) and not consent.get(p.id)]
         if refused:
             raise Invalid(_l("No guardian's consent to photos of a child (PIPL art. 31)."), code="photo_consent",
                           fields={"people_ids": [_l("No guardian's consent for %(n)s child(ren).", n=len(refused))]})
-    photo = EventPhoto(area_id=event.area_id, event_id=event.id, url=url.strip(), caption=caption or "",
+    photo = EventPhoto(area_id=event.area_id, event_id=event.id, url=url or None, caption=caption or "",
                        people_shown=",".join(str(i) for i in sorted(ids)))
+    if upload is not None:
+        kind = check_upload(upload, field="photo")
+        photo.filename = (upload.filename or "photo").replace("/", "_").replace("\\", "_")[-200:]
+        photo.content_type, photo.size, photo.data = kind, len(upload.data), upload.data
+        photo.sha256 = hashlib.sha256(upload.data).hexdigest()
+        photo.uploaded_by_id = getattr(actor, "id", None)
     db.session.add(photo)
     db.session.flush()
+    return photo
+
+
+def photo_for(actor, photo_id: int) -> EventPhoto:
+    """An uploaded photo, for those who manage or check in at its event."""
+    photo = db.session.get(EventPhoto, photo_id)
+    if photo is None or photo.content_type is None:
+        raise NotFound()
+    event = db.session.get(Event, photo.event_id)
+    if not (can_on(actor, "culture_events.event.manage", event) or can_on(actor, "culture_events.checkin", event)):
+        raise Forbidden()
     return photo
 
 
@@ -829,10 +864,8 @@ def create_club(actor, community, name: str, description: str = "", age_groups="
     return club
 
 
-def join_club(by: Person, club: Club, person: Person | None = None, leader: bool = False) -> ClubMember:
-    person = person or by
-    if person.id != by.id and person.id not in {p.id for p in household(by)}:
-        raise Forbidden(_l("You can register only yourself and members of your household."))
+def _enrol(club: Club, person: Person, leader: bool) -> ClubMember:
+    """Make ``person`` a member: a resident of the club's community of an age the club is for."""
     if not scope_unit_ids(club, person_unit_ids(person.id)):
         raise Forbidden(_l("This club is for residents of its community."), code="not_resident")
     today = dt.date.today()
@@ -846,6 +879,71 @@ def join_club(by: Person, club: Club, person: Person | None = None, leader: bool
     db.session.add(member)
     db.session.flush()
     return member
+
+
+def join_club(by: Person, club: Club, person: Person | None = None, leader: bool = False) -> ClubMember:
+    person = person or by
+    if person.id != by.id and person.id not in {p.id for p in household(by)}:
+        raise Forbidden(_l("You can register only yourself and members of your household."))
+    return _enrol(club, person, leader)
+
+
+def add_club_member(actor, club: Club, person: Person, leader: bool = False) -> ClubMember:
+    """Staff enrol a resident (a phone call, a sign-up sheet), optionally as a leader."""
+    require_on(actor, "culture_events.event.manage", club)
+    if person.id in set(db.session.scalars(select(ClubMember.person_id).where(
+            ClubMember.club_id == club.id, ClubMember.left_on.is_(None)))):
+        raise Conflict(_l("Already a member."), code="duplicate_member")
+    if not scope_unit_ids(club, person_unit_ids(person.id)):
+        raise Invalid(fields={"person_id": [_l("This club is for residents of its community.")]})
+    member = _enrol(club, person, leader)
+    audit(actor, "club.member_add", "ClubMember", member.id, module=MODULE, area_id=club.area_id,
+          community_id=club.community_id)
+    return member
+
+
+def set_club_leader(actor, member: ClubMember, leader: bool) -> ClubMember:
+    club = db.session.get(Club, member.club_id)
+    require_on(actor, "culture_events.event.manage", club)
+    if member.left_on is not None:
+        raise Conflict(_l("No longer a member."), code="not_member")
+    member.is_leader = bool(leader)
+    db.session.flush()
+    return member
+
+
+def remove_club_member(actor, member: ClubMember, on: dt.date | None = None) -> ClubMember:
+    """A member leaves; the record stays (with the date) so past attendance keeps its name."""
+    club = db.session.get(Club, member.club_id)
+    require_on(actor, "culture_events.event.manage", club)
+    if member.left_on is not None:
+        raise Conflict(_l("No longer a member."), code="not_member")
+    member.left_on, member.is_leader = on or dt.date.today(), False
+    db.session.flush()
+    audit(actor, "club.member_leave", "ClubMember", member.id, module=MODULE, area_id=club.area_id,
+          community_id=club.community_id)
+    return member
+
+
+def find_residents(club_or_event, q: str, limit: int = 20) -> list[tuple[Person, str]]:
+    """Current residents of the club's (or event's) community whose name contains ``q``, with their unit."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    today = dt.date.today()
+    stmt = (select(Person, Unit.number).join(Residency, Residency.person_id == Person.id)
+            .join(Unit, Unit.id == Residency.unit_id)
+            .where(Person.name.contains(q, autoescape=True),
+                   or_(Residency.start_date.is_(None), Residency.start_date <= today),
+                   or_(Residency.end_date.is_(None), Residency.end_date >= today)))
+    if club_or_event.community_id is not None:
+        stmt = stmt.where(Unit.community_id == club_or_event.community_id)
+    else:
+        stmt = stmt.where(Unit.area_id == club_or_event.area_id)
+    seen: dict[int, tuple[Person, str]] = {}
+    for person, number in db.session.execute(stmt.order_by(Person.name, Person.id).limit(limit * 3)):
+        seen.setdefault(person.id, (person, number))
+    return list(seen.values())[:limit]
 
 
 def add_club_session(actor, club: Club, starts, ends, venue: Venue | None = None) -> ClubSession:
@@ -867,7 +965,12 @@ def record_club_attendance(actor, session: ClubSession, person_ids) -> int:
     require_on(actor, "culture_events.checkin", club)
     members = set(db.session.scalars(select(ClubMember.person_id).where(
         ClubMember.club_id == club.id, ClubMember.left_on.is_(None))))
-    wanted = {int(i) for i in person_ids}
+    try:
+        wanted = {int(i) for i in person_ids}
+    except (TypeError, ValueError):
+        raise Invalid(fields={"person_ids": [_l("Not a valid choice.")]}) from None
+    if not wanted:
+        raise Invalid(fields={"person_ids": [_l("Choose at least one member.")]})
     if wanted - members:
         raise Invalid(fields={"person_ids": [_l("Not a member of the club.")]})
     already = set(db.session.scalars(select(ClubAttendance.person_id).where(ClubAttendance.session_id == session.id)))
@@ -964,14 +1067,17 @@ def participation(community_ids: list[int], since: dt.date, until: dt.date, on: 
                    .where(live).group_by(Residency.community_id, Unit.building_id, group))
     attended = and_(Registration.checked_in_at.is_not(None), Registration.community_id.in_(community_ids))
     in_range = and_(Event.starts_at >= start, Event.starts_at < end)
-    attendee_rows = (select(Registration.person_id, Registration.community_id, Unit.building_id, group.label("g"))
+    # De-duplicate the check-ins first (a person attends many events), then look up birth dates and
+    # buildings for the far fewer distinct attendees: joining every check-in first costs twice as much.
+    attendee_rows = (select(Registration.person_id, Registration.community_id, Registration.unit_id)
                      .join(Event, Event.id == Registration.event_id)
-                     .join(Person, Person.id == Registration.person_id)
-                     .join(Unit, Unit.id == Registration.unit_id)
                      .where(attended, in_range).distinct().subquery())
-    attendees_q = (select(attendee_rows.c.community_id, attendee_rows.c.building_id, attendee_rows.c.g,
+    attendee_group = _group_case(Person.birth_date, on, limits)
+    attendees_q = (select(attendee_rows.c.community_id, Unit.building_id, attendee_group.label("g"),
                           func.count(func.distinct(attendee_rows.c.person_id)))
-                   .group_by(attendee_rows.c.community_id, attendee_rows.c.building_id, attendee_rows.c.g))
+                   .join(Person, Person.id == attendee_rows.c.person_id)
+                   .join(Unit, Unit.id == attendee_rows.c.unit_id)
+                   .group_by(attendee_rows.c.community_id, Unit.building_id, attendee_group))
     residents: dict = defaultdict(int)
     attendees: dict = defaultdict(int)
     for c, b, g, n in db.session.execute(residents_q):

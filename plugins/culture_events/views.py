@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from core import (
+    AppError,
     Area,
     Community,
     Forbidden,
@@ -18,6 +19,7 @@ from core import (
     NotFound,
     Person,
     Unit,
+    Upload,
     can,
     db,
     person_unit_ids,
@@ -26,9 +28,21 @@ from core import (
     visible_community_ids,
 )
 
-from . import services
+from . import forms, services
 from .api import resident_events_filter, visible_events_filter
-from .models import Club, ClubMember, Event, EventPhoto, EventStatus, Poll, Registration, RegStatus, Venue
+from .models import (
+    Club,
+    ClubAttendance,
+    ClubMember,
+    ClubSession,
+    Event,
+    EventPhoto,
+    EventStatus,
+    Poll,
+    Registration,
+    RegStatus,
+    Venue,
+)
 
 bp = Blueprint("culture_events", __name__, url_prefix="/culture_events", template_folder="templates")
 
@@ -84,19 +98,21 @@ def festivals():
                            age_labels=services.AGE_LABELS, function_labels=services.FUNCTION_LABELS)
 
 
-def _form_data() -> dict:
-    f = request.form
-    return {
-        "title": f.get("title", ""), "description": f.get("description", ""), "venue_id": f.get("venue_id"),
-        "starts_at": f.get("starts_at") or None, "ends_at": f.get("ends_at") or None,
-        "age_groups": f.getlist("age_groups"), "capacity": f.get("capacity"),
-        "registration_opens_at": f.get("registration_opens_at") or None,
-        "registration_closes_at": f.get("registration_closes_at") or None,
-        "recurrence": f.get("recurrence") or "none", "recurrence_until": f.get("recurrence_until") or None,
-        "function_tags": f.getlist("function_tags"), "topic_tags": f.get("topic_tags", ""),
-        "fee": f.get("fee") or None, "fee_item_code": f.get("fee_item_code") or None,
-        "festival": f.get("festival") or None,
-    }
+def _form_errors(form, exc: AppError) -> None:
+    """Show a service's refusal on the form: at its field, or above the form."""
+    if not exc.fields or exc.code != "invalid":  # a named refusal says more than "some fields are invalid"
+        form.form_errors.append(str(exc.message))
+    for name, msgs in exc.fields.items():
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors or []) + [str(x) for x in msgs]
+        else:
+            form.form_errors.extend(str(x) for x in msgs)
+
+
+def _refuse(form) -> None:
+    """A one-button form that did not validate: the envelope with its field errors (422)."""
+    raise Invalid(fields={k: [str(m) for m in v] for k, v in form.errors.items()})
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -105,64 +121,77 @@ def event_new():
     if not can(current_user, MANAGE):
         raise Forbidden()
     communities, areas = _scopes(current_user)
-    errors: dict = {}
-    values: dict = {"age_groups": ["all"], "function_tags": [], "capacity": 30}
-    code = request.values.get("festival")
+    form = forms.EventForm()
+    form.scope.choices = [(f"c:{c.id}", c.name) for c in communities] + [
+        (f"a:{a.id}", f"{a.name} ({_('whole area')})") for a in areas]
+    venues = db.session.scalars(select(Venue).where(
+        Venue.community_id.in_([c.id for c in communities]) if communities else Venue.id < 0,
+        Venue.active.is_(True)).order_by(Venue.name)).all()
+    form.venue_id.choices = [("", "—")] + [(str(v.id), v.name) for v in venues]
+    code = request.args.get("festival")
     if request.method == "GET" and code:
         match = [f for f in services.upcoming_festivals(services.local_day(utcnow()), 400) if f["code"] == code]
         if not match:
             abort(404)
         fest = match[0]
         start = dt.datetime.combine(fest["date"], dt.time(19, 0) if code == "mid_autumn" else dt.time(9, 30))
-        label = _("Community event")
-        values.update(title=f"{fest['name']} · {label}", festival=code,
-                      age_groups=fest["age_groups"], function_tags=fest["function_tags"],
-                      starts_at=start.strftime("%Y-%m-%dT%H:%M"),
-                      ends_at=(start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-                      description=str(fest["idea"]))
-    if request.method == "POST":
-        values = {**_form_data(), "scope": request.form.get("scope", "")}
-        kind, _sep, sid = values["scope"].partition(":")
-        community = db.session.get(Community, int(sid)) if kind == "c" and sid.isdigit() else None
-        area = db.session.get(Area, int(sid)) if kind == "a" and sid.isdigit() else None
-        if community is None and area is None:
-            errors = {"scope": [_("This field is required.")]}
+        form.title.data = f"{fest['name']} · {_('Community event')}"
+        form.festival.data, form.age_groups.data = code, list(fest["age_groups"])
+        form.function_tags.data = list(fest["function_tags"])
+        form.starts_at.data, form.ends_at.data = start, start + dt.timedelta(hours=2)
+        form.description.data = str(fest["idea"])
+    if form.validate_on_submit():
+        kind, _sep, sid = form.scope.data.partition(":")
+        community = next((c for c in communities if kind == "c" and str(c.id) == sid), None)
+        area = next((a for a in areas if kind == "a" and str(a.id) == sid), None)
+        try:
+            created = services.create_event(current_user, form.service_data(), community=community, area=area)
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
         else:
-            try:
-                created = services.create_event(current_user, values, community=community, area=area)
-                db.session.commit()
-                flash(_("Event planned."), "success")
-                return redirect(url_for(".event_detail", event_id=created[0].id))
-            except Invalid as exc:
-                db.session.rollback()
-                errors = exc.fields
-    venues = db.session.scalars(select(Venue).where(
-        Venue.community_id.in_([c.id for c in communities]) if communities else Venue.id < 0,
-        Venue.active.is_(True)).order_by(Venue.name)).all()
-    status = 422 if errors else 200
-    return render_template("culture_events/event_form.html", values=values, errors=errors, communities=communities,
-                           areas=areas, venues=venues, targets=services.TARGETS, age_labels=services.AGE_LABELS,
-                           function_tags=services.FUNCTION_TAGS, function_labels=services.FUNCTION_LABELS), status
+            db.session.commit()
+            flash(_("Event planned."), "success")
+            return redirect(url_for(".event_detail", event_id=created[0].id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("culture_events/event_form.html", form=form), status
+
+
+def _photo_form(regs) -> forms.PhotoForm:
+    form = forms.PhotoForm()
+    form.people_ids.choices = [(r.person_id, name + (f" ({_('no photo consent')})" if r.age_group == "children"
+                                                     and not r.photo_consent else "")) for r, name in regs]
+    return form
+
+
+def _registrations(event):
+    return db.session.execute(select(Registration, Person.name).join(Person, Person.id == Registration.person_id)
+                              .where(Registration.event_id == event.id)
+                              .order_by(Registration.status, Registration.waiting_since, Registration.id)).all()
+
+
+def _render_event(event, regs, photo_form=None, status=200):
+    manage = services.can_on(current_user, MANAGE, event)
+    checkin = services.can_on(current_user, "culture_events.checkin", event)
+    if not (manage or checkin):
+        raise Forbidden()
+    q = request.args.get("q", "")
+    found = services.search_registrations(current_user, event, q) if q and checkin else []
+    photos = db.session.scalars(select(EventPhoto).where(EventPhoto.event_id == event.id)
+                                .order_by(EventPhoto.id)).all()
+    edit_form = forms.EventEditForm(formdata=None, obj=event)
+    return render_template("culture_events/event_detail.html", event=event, regs=regs, manage=manage,
+                           checkin=checkin, q=q, found=found, photos=photos, counts=services.registration_counts(
+                               [event.id]), age_labels=services.AGE_LABELS,
+                           photo_form=photo_form or _photo_form(regs), edit_form=edit_form,
+                           cancel_form=forms.CancelForm(formdata=None)), status
 
 
 @bp.route("/events/<int:event_id>")
 @login_required
 def event_detail(event_id):
     event = _event(event_id)
-    manage = services.can_on(current_user, MANAGE, event)
-    checkin = services.can_on(current_user, "culture_events.checkin", event)
-    if not (manage or checkin):
-        raise Forbidden()
-    q = request.args.get("q", "")
-    regs = db.session.execute(select(Registration, Person.name).join(Person, Person.id == Registration.person_id)
-                              .where(Registration.event_id == event.id)
-                              .order_by(Registration.status, Registration.waiting_since, Registration.id)).all()
-    found = services.search_registrations(current_user, event, q) if q and checkin else []
-    photos = db.session.scalars(select(EventPhoto).where(EventPhoto.event_id == event.id)
-                                .order_by(EventPhoto.id)).all()
-    return render_template("culture_events/event_detail.html", event=event, regs=regs, manage=manage,
-                           checkin=checkin, q=q, found=found, photos=photos, counts=services.registration_counts([event.id]),
-                           age_labels=services.AGE_LABELS)
+    return _render_event(event, _registrations(event))
 
 
 @bp.route("/events/<int:event_id>/checkin", methods=["POST"])
@@ -186,20 +215,50 @@ def event_checkin(event_id):
 @bp.route("/events/<int:event_id>/photos", methods=["POST"])
 @login_required
 def event_photo(event_id):
+    """Upload a photo of the event (checked by its bytes; children only with their guardian's consent)."""
     event = _event(event_id)
-    services.add_photo(current_user, event, request.form.get("url", ""), request.form.get("caption", ""),
-                       request.form.getlist("people_ids", type=int))
-    db.session.commit()
-    flash(_("Photo added."), "success")
-    return redirect(url_for(".event_detail", event_id=event.id))
+    services.require_on(current_user, MANAGE, event)
+    regs = _registrations(event)
+    form = _photo_form(regs)
+    status = 422
+    if form.validate_on_submit():
+        upload = Upload(form.photo.data.filename, form.photo.data.read())
+        try:
+            services.add_photo(current_user, event, caption=form.caption.data or "",
+                               people_ids=form.people_ids.data or [], upload=upload)
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("Photo added."), "success")
+            return redirect(url_for(".event_detail", event_id=event.id))
+    return _render_event(event, regs, photo_form=form, status=status)
+
+
+@bp.route("/photos/<int:photo_id>")
+@login_required
+def photo_file(photo_id):
+    """The bytes of an uploaded photo, served as the type its content was checked to be."""
+    photo = services.photo_for(current_user, photo_id)
+    resp = Response(photo.data, mimetype=photo.content_type)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["POST"])
 @login_required
 def event_update(event_id):
     event = _event(event_id)
-    data = {k: v for k, v in {"capacity": request.form.get("capacity"),
-                              "title": request.form.get("title")}.items() if v}
+    services.require_on(current_user, MANAGE, event)
+    form = forms.EventEditForm()
+    if not form.validate_on_submit():
+        _refuse(form)
+    data = {"capacity": form.capacity.data}
+    if form.title.data:
+        data["title"] = form.title.data
     services.update_event(current_user, event, data)
     db.session.commit()
     flash(_("Event updated."), "success")
@@ -209,7 +268,12 @@ def event_update(event_id):
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 @login_required
 def event_cancel(event_id):
-    services.cancel_event(current_user, _event(event_id), request.form.get("reason", ""))
+    event = _event(event_id)
+    services.require_on(current_user, MANAGE, event)
+    form = forms.CancelForm()
+    if not form.validate_on_submit():
+        _refuse(form)
+    services.cancel_event(current_user, event, form.reason.data)
     db.session.commit()
     flash(_("Event cancelled."), "success")
     return redirect(url_for(".event_detail", event_id=event_id))
@@ -230,22 +294,27 @@ def venues():
     if not can(current_user, "culture_events.venue.manage"):
         raise Forbidden()
     cids = visible_community_ids(current_user, "culture_events.venue.manage")
-    if request.method == "POST":
-        community = db.session.get(Community, request.form.get("community_id", type=int) or 0)
-        if community is None:
-            raise Invalid(fields={"community_id": [_("This field is required.")]})
-        services.create_venue(current_user, community, request.form.get("name", ""),
-                              request.form.get("capacity", type=int))
-        db.session.commit()
-        flash(_("Venue added."), "success")
-        return redirect(url_for(".venues"))
-    stmt = select(Venue).order_by(Venue.name)
     cstmt = select(Community).order_by(Community.name)
+    stmt = select(Venue).order_by(Venue.name)
     if cids is not None:
         stmt = stmt.where(Venue.community_id.in_(cids))
         cstmt = cstmt.where(Community.id.in_(cids))
-    return render_template("culture_events/venues.html", venues=db.session.scalars(stmt).all(),
-                           communities=db.session.scalars(cstmt).all())
+    communities = db.session.scalars(cstmt).all()
+    form = forms.VenueForm()
+    form.community_id.choices = [(c.id, c.name) for c in communities]
+    if form.validate_on_submit():
+        community = next(c for c in communities if c.id == form.community_id.data)
+        try:
+            services.create_venue(current_user, community, form.name.data, form.capacity.data)
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Venue added."), "success")
+            return redirect(url_for(".venues"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("culture_events/venues.html", venues=db.session.scalars(stmt).all(), form=form), status
 
 
 @bp.route("/clubs", methods=["GET", "POST"])
@@ -255,29 +324,219 @@ def clubs():
     if not can(current_user, MANAGE):
         raise Forbidden()
     communities, _areas = _scopes(current_user)
-    if request.method == "POST":
-        community = next((c for c in communities if c.id == request.form.get("community_id", type=int)), None)
-        if community is None:
-            raise Invalid(fields={"community_id": [_("This field is required.")]})
-        if request.form.get("kind") == "poll":
-            services.create_poll(current_user, community, request.form.get("question", ""),
-                                 request.form.get("options", "").splitlines())
-            flash(_("Poll opened."), "success")
+    choices = [(c.id, c.name) for c in communities]
+    posted = request.method == "POST"
+    club_form = forms.ClubForm(formdata=request.form if posted and request.form.get("kind") != "poll" else None)
+    poll_form = forms.PollForm(prefix="poll",
+                               formdata=request.form if posted and request.form.get("kind") == "poll" else None)
+    club_form.community_id.choices = poll_form.community_id.choices = choices
+    form = poll_form if request.form.get("kind") == "poll" else club_form
+    if posted and form.validate():
+        community = next(c for c in communities if c.id == form.community_id.data)
+        try:
+            if form is poll_form:
+                services.create_poll(current_user, community, form.question.data, form.options.data.splitlines())
+                message = _("Poll opened.")
+            else:
+                services.create_club(current_user, community, form.name.data, form.description.data or "",
+                                     form.age_groups.data or "all", form.schedule.data or "")
+                message = _("Club founded.")
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
         else:
-            services.create_club(current_user, community, request.form.get("name", ""),
-                                 request.form.get("description", ""), request.form.getlist("age_groups") or "all",
-                                 request.form.get("schedule", ""))
-            flash(_("Club founded."), "success")
-        db.session.commit()
-        return redirect(url_for(".clubs"))
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".clubs"))
     ids = [c.id for c in communities]
     rows = db.session.execute(select(Club, func.count(ClubMember.id)).outerjoin(
         ClubMember, (ClubMember.club_id == Club.id) & ClubMember.left_on.is_(None))
         .where(Club.community_id.in_(ids)).group_by(Club.id).order_by(Club.name)).all()
     polls = db.session.scalars(select(Poll).where(Poll.community_id.in_(ids)).order_by(Poll.id.desc())).all()
     return render_template("culture_events/clubs.html", clubs=rows, polls=[(p, services.poll_demand(p)) for p in polls],
-                           communities=communities, targets=services.TARGETS, age_labels=services.AGE_LABELS,
-                           groups=services.AGE_GROUPS)
+                           club_form=club_form, poll_form=poll_form, age_labels=services.AGE_LABELS,
+                           groups=services.AGE_GROUPS), 422 if posted else 200
+
+
+# ---------------------------------------------------------------------------------------------
+# A club: members and leaders, sessions, attendance
+# ---------------------------------------------------------------------------------------------
+
+
+def _club(club_id: int) -> Club:
+    club = db.session.get(Club, club_id)
+    if club is None:
+        raise NotFound()
+    return club
+
+
+def _club_rights(club) -> tuple[bool, bool]:
+    manage = services.can_on(current_user, MANAGE, club)
+    checkin = services.can_on(current_user, "culture_events.checkin", club)
+    if not (manage or checkin):
+        raise Forbidden()
+    return manage, checkin
+
+
+def _club_venues(club):
+    return db.session.scalars(select(Venue).where(Venue.community_id == club.community_id, Venue.active.is_(True))
+                              .order_by(Venue.name)).all()
+
+
+def _session_form(club) -> forms.ClubSessionForm:
+    form = forms.ClubSessionForm(prefix="session")
+    form.venue_id.choices = [("", "—")] + [(str(v.id), v.name) for v in _club_venues(club)]
+    return form
+
+
+def _render_club(club, member_form=None, session_form=None, status=200):
+    manage, checkin = _club_rights(club)
+    members = db.session.execute(
+        select(ClubMember, Person.name).join(Person, Person.id == ClubMember.person_id)
+        .where(ClubMember.club_id == club.id, ClubMember.left_on.is_(None))
+        .order_by(ClubMember.is_leader.desc(), Person.name)).all()
+    sessions = db.session.execute(
+        select(ClubSession, func.count(ClubAttendance.id)).outerjoin(
+            ClubAttendance, ClubAttendance.session_id == ClubSession.id)
+        .where(ClubSession.club_id == club.id).group_by(ClubSession.id)
+        .order_by(ClubSession.starts_at.desc()).limit(100)).all()
+    q = request.args.get("q", "")
+    member_ids = {m.person_id for m, _n in members}
+    found = [(p, number) for p, number in services.find_residents(club, q) if p.id not in member_ids] \
+        if q and manage else []
+    venues = {v.id: v.name for v in _club_venues(club)}
+    return render_template("culture_events/club_detail.html", club=club, members=members, sessions=sessions,
+                           manage=manage, checkin=checkin, q=q, found=found, venues=venues,
+                           member_form=member_form or forms.ClubMemberForm(formdata=None),
+                           leader_form=forms.LeaderForm(formdata=None), leave_form=forms.LeaveForm(formdata=None),
+                           session_form=session_form or _session_form(club),
+                           age_labels=services.AGE_LABELS), status
+
+
+@bp.route("/clubs/<int:club_id>")
+@login_required
+def club_detail(club_id):
+    return _render_club(_club(club_id))
+
+
+@bp.route("/clubs/<int:club_id>/members", methods=["POST"])
+@login_required
+def club_member_add(club_id):
+    club = _club(club_id)
+    services.require_on(current_user, MANAGE, club)
+    form = forms.ClubMemberForm()
+    status = 422
+    if form.validate_on_submit():
+        person = db.session.get(Person, int(form.person_id.data)) if form.person_id.data.isdigit() else None
+        try:
+            if person is None:
+                raise Invalid(fields={"person_id": [_("Not found.")]})
+            member = services.add_club_member(current_user, club, person, leader=form.leader.data)
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("%(name)s joined the club.", name=member.person.name), "success")
+            return redirect(url_for(".club_detail", club_id=club.id))
+    return _render_club(club, member_form=form, status=status)
+
+
+def _member(club, member_id) -> ClubMember:
+    member = db.session.get(ClubMember, member_id)
+    if member is None or member.club_id != club.id:
+        raise NotFound()
+    return member
+
+
+@bp.route("/clubs/<int:club_id>/members/<int:member_id>/leader", methods=["POST"])
+@login_required
+def club_member_leader(club_id, member_id):
+    club = _club(club_id)
+    services.require_on(current_user, MANAGE, club)
+    form = forms.LeaderForm()
+    if not form.validate_on_submit():
+        _refuse(form)
+    services.set_club_leader(current_user, _member(club, member_id), form.leader.data)
+    db.session.commit()
+    flash(_("Leaders updated."), "success")
+    return redirect(url_for(".club_detail", club_id=club.id))
+
+
+@bp.route("/clubs/<int:club_id>/members/<int:member_id>/leave", methods=["POST"])
+@login_required
+def club_member_leave(club_id, member_id):
+    club = _club(club_id)
+    services.require_on(current_user, MANAGE, club)
+    form = forms.LeaveForm()
+    if not form.validate_on_submit():
+        _refuse(form)
+    services.remove_club_member(current_user, _member(club, member_id))
+    db.session.commit()
+    flash(_("The member has left the club."), "success")
+    return redirect(url_for(".club_detail", club_id=club.id))
+
+
+@bp.route("/clubs/<int:club_id>/sessions", methods=["POST"])
+@login_required
+def club_session_new(club_id):
+    club = _club(club_id)
+    services.require_on(current_user, MANAGE, club)
+    form = _session_form(club)
+    status = 422
+    if form.validate_on_submit():
+        venue = db.session.get(Venue, int(form.venue_id.data)) if form.venue_id.data else None
+        try:
+            session = services.add_club_session(current_user, club, form.starts_at.data, form.ends_at.data, venue)
+        except AppError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("Session scheduled."), "success")
+            return redirect(url_for(".club_session", session_id=session.id))
+    return _render_club(club, session_form=form, status=status)
+
+
+@bp.route("/club_sessions/<int:session_id>", methods=["GET", "POST"])
+@login_required
+def club_session(session_id):
+    """Who came to a club session: tick the members present and record them."""
+    session = db.session.get(ClubSession, session_id)
+    if session is None:
+        raise NotFound()
+    club = _club(session.club_id)
+    manage, checkin = _club_rights(club)
+    members = db.session.execute(
+        select(ClubMember.person_id, Person.name).join(Person, Person.id == ClubMember.person_id)
+        .where(ClubMember.club_id == club.id, ClubMember.left_on.is_(None)).order_by(Person.name)).all()
+    attended = db.session.execute(
+        select(ClubAttendance.person_id, Person.name).join(Person, Person.id == ClubAttendance.person_id)
+        .where(ClubAttendance.session_id == session.id).order_by(Person.name)).all()
+    done = {pid for pid, _n in attended}
+    form = forms.AttendanceForm()
+    form.person_ids.choices = [(pid, name) for pid, name in members if pid not in done]
+    status = 200
+    if request.method == "POST":
+        if not checkin:
+            raise Forbidden()
+        status = 422
+        if form.validate_on_submit():
+            try:
+                n = services.record_club_attendance(current_user, session, form.person_ids.data)
+            except AppError as exc:
+                db.session.rollback()
+                _form_errors(form, exc)
+                status = exc.status
+            else:
+                db.session.commit()
+                flash(_("Attendance recorded: %(n)s.", n=n), "success")
+                return redirect(url_for(".club_session", session_id=session.id))
+    venue = db.session.get(Venue, session.venue_id) if session.venue_id else None
+    return render_template("culture_events/club_session.html", club=club, session=session, venue=venue,
+                           attended=attended, form=form, checkin=checkin, manage=manage), status
 
 
 def _report_args():

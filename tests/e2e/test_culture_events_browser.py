@@ -92,3 +92,59 @@ def test_mid_autumn_from_planner_to_check_in(page, browser, live_url, make, db, 
     finally:
         ctx_a.close()
         ctx_b.close()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 40
+
+
+def test_club_members_session_attendance_and_photo(page, live_url, make, db, screenshot):
+    """A manager builds a club from the register, schedules a session, ticks who came; uploads a photo."""
+    from core import utcnow
+    from plugins.culture_events import services
+
+    community = make.community(name="俱乐部小区")
+    unit = make.unit(make.building(community))
+    aunt = make.owner(unit, person=make.person(name="舞蹈阿姨", birth_date=dt.date(1962, 4, 1)))
+    make.resident(unit, make.person(name="舞蹈叔叔", birth_date=dt.date(1960, 2, 1)))
+    manager = make.account("manager", community, username="club_mgr")
+    now = utcnow()
+    event = services.create_event(manager, {"title": "重阳登高", "starts_at": now + dt.timedelta(hours=1),
+                                            "ends_at": now + dt.timedelta(hours=3), "capacity": 5,
+                                            "age_groups": ["all"], "registration_opens_at": now},
+                                  community=community)[0]
+    services.register(aunt, event, photo_consent=True)
+    db.session.commit()
+
+    login(page, live_url, "club_mgr")
+    page.goto(f"{live_url}/culture_events/clubs")
+    page.fill("#name", "广场舞队")
+    page.fill("#schedule", "每周三 19:00")
+    page.locator("#club-form button[type=submit]").click()
+    page.locator("#clubs a", has_text="广场舞队").click()
+    page.fill("#q", "舞蹈")
+    page.locator("form:has(#q) button[type=submit]").click()
+    page.locator("form.found-resident", has_text="舞蹈阿姨").locator("input[name=leader]").check()
+    page.locator("form.found-resident", has_text="舞蹈阿姨").locator("button[type=submit]").click()
+    page.fill("#q", "舞蹈叔叔")
+    page.locator("form:has(#q) button[type=submit]").click()
+    page.locator("form.found-resident", has_text="舞蹈叔叔").locator("button[type=submit]").click()
+    members = page.locator("#members").inner_text()
+    assert "舞蹈阿姨" in members and "舞蹈叔叔" in members and "俱乐部负责人" in members
+    page.fill("#session-starts_at", "2027-03-03T19:00")
+    page.fill("#session-ends_at", "2027-03-03T20:30")
+    page.locator("#session-form button[type=submit]").click()
+    page.locator("#attendance-form label", has_text="舞蹈阿姨").click()
+    screenshot(page, "attendance-sheet")
+    page.locator("#attendance-form button[type=submit]").click()
+    assert "舞蹈阿姨" in page.locator("#attended").inner_text()
+    assert "舞蹈叔叔" not in page.locator("#attended").inner_text()
+
+    # an event photo, uploaded as a file, shows on the event page
+    page.goto(f"{live_url}/culture_events/events/{event.id}")
+    page.set_input_files("#photo", files=[{"name": "合影.png", "mimeType": "image/png", "buffer": PNG}])
+    page.fill("#photo-form #caption", "登高合影")
+    page.locator("#photo-form label", has_text="舞蹈阿姨").click()
+    page.locator("#photo-form button[type=submit]").click()
+    assert "登高合影" in page.locator("figure.photo figcaption").inner_text()
+    src = page.locator("figure.photo img").get_attribute("src")
+    assert page.request.get(f"{live_url}{src}").body() == PNG
