@@ -1060,6 +1060,7 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
     created_bills = created_lines = 0
     new_bill_ids: list[int] = []
     area_id, community_id, code, run_id, due = community.area_id, community.id, period.code, run.id, run.due_date
+    returning = db.session.get_bind().dialect.name == "sqlite"
     n, start = len(candidates), 0
     while start < n:
         stop = min(start + chunk_size, n)
@@ -1081,10 +1082,22 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
                              "payer_person_id": first[0].payer_person_id, "payer_org_id": first[0].payer_org_id,
                              "payer_name": payer_names.get(k, ""), "total": total, "paid": ZERO, "due_date": due,
                              "issued_at": now, "created_at": now, "updated_at": now})
-            # batched multi-row INSERT ... RETURNING; rows come back in any order, keyed by unit and payer
-            for bill_id, u, k in db.session.execute(insert(B).returning(B.c.id, B.c.unit_id, B.c.payer_key), rows):
-                bills[(u, k)] = bill_id
-                new_bill_ids.append(bill_id)
+            if returning:
+                # SQLite: one multi-row INSERT ... RETURNING per batch is the cheapest way to the new ids
+                new = db.session.execute(insert(B).returning(B.c.id, B.c.unit_id, B.c.payer_key), rows).all()
+            else:
+                # psycopg parses a multi-row INSERT of thousands of parameters slowly on the client:
+                # a plain executemany, then the ids in one query over the chunk's units, which are a
+                # contiguous range (candidates come in unit order)
+                db.session.execute(insert(B), rows)
+                new = db.session.execute(select(B.c.id, B.c.unit_id, B.c.payer_key).where(
+                    B.c.unit_id.between(chunk[0].unit_id, chunk[-1].unit_id), B.c.period == code,
+                    B.c.voided_at.is_(None), B.c.community_id == community_id)).all()
+            want = set(fresh)
+            for bill_id, u, k in new:
+                if (u, k) in want:
+                    bills[(u, k)] = bill_id
+                    new_bill_ids.append(bill_id)
             created_bills += len(fresh)
         fresh_keys = set(fresh)
         topped = [k for k in grouped if k not in fresh_keys]
