@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -1629,7 +1630,7 @@ def add_ledger_entry(actor, community, *, year, kind: str, label: str, amount, s
 def disclosure_figures(community, year: int) -> dict:
     """The year's figures: income billed and collected by item, expenses by cost item, common-part
     income less its costs (the owners'), 酬金制 budget against actual and 酬金, the maintenance fund."""
-    from plugins.fees.models import Allocation, Bill, BillLine, FeeItem, LedgerEntry
+    from plugins.fees.models import Allocation, Bill, BillLine, FeeItem, FundImport, FundLine, LedgerEntry
 
     billed = db.session.execute(select(FeeItem.name, func.sum(BillLine.amount)).join(FeeItem).join(Bill).where(
         BillLine.community_id == community.id, BillLine.voided_at.is_(None), Bill.kind == "periodic",
@@ -1640,6 +1641,13 @@ def disclosure_figures(community, year: int) -> dict:
     entries = db.session.scalars(select(LedgerEntry).where(
         LedgerEntry.community_id == community.id, LedgerEntry.year == year, LedgerEntry.voided_at.is_(None))
         .order_by(LedgerEntry.kind, LedgerEntry.id)).all()
+
+    statement = db.session.execute(
+        select(FundLine.day, FundLine.description, FundLine.amount_in, FundLine.amount_out, FundLine.balance,
+               FundImport.holder).join(FundImport, FundImport.id == FundLine.import_id).where(
+            FundLine.community_id == community.id, FundLine.voided_at.is_(None),
+            FundLine.day >= dt.date(year, 1, 1), FundLine.day <= dt.date(year, 12, 31))
+        .order_by(FundLine.day, FundLine.id)).all()
 
     def pick(kind):
         return [(e.label, e.amount, e.source) for e in entries if e.kind == kind]
@@ -1671,8 +1679,11 @@ def disclosure_figures(community, year: int) -> dict:
         "budget": [{"label": lb, "amount": str(a)} for lb, a, _s in budget],
         "budget_total": str(total(budget)),
         "commission": None if commission is None else str(commission),
-        "fund_movements": [{"label": lb, "amount": str(a), "source": s} for lb, a, s in pick("fund_movement")],
-        "fund_balance": str(total(pick("fund_balance"))),
+        "fund_movements": [{"label": lb, "amount": str(a), "source": s} for lb, a, s in pick("fund_movement")]
+        + [{"label": f"{day.isoformat()} {text}".strip(), "amount": str(a_in - a_out), "source": holder}
+           for day, text, a_in, a_out, _b, holder in statement],
+        # the holder's statement states the balance itself; figures entered by hand count otherwise
+        "fund_balance": str(statement[-1][4] if statement else total(pick("fund_balance"))),
     }
     if contract is not None and contract.model == "commission":
         figures["owners_surplus"] = str(income_total - total(expenses) - (commission or ZERO))
@@ -1792,6 +1803,246 @@ def apply_fee_change(actor, change, community):
     return create_item(actor, community, data)
 
 
+# ---------------------------------------------------------------------------------------------
+# Maintenance fund (专项维修资金) statements, imported from the holder's Excel or CSV file
+# ---------------------------------------------------------------------------------------------
+
+FUND_MAX_ROWS = 20_000
+# canonical column → the header the template uses, and other spellings found on statements
+FUND_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("day", "日期", ("date", "day", "交易日期", "记账日期", "入账日期")),
+    ("description", "摘要", ("description", "说明", "交易摘要", "用途", "备注")),
+    ("amount_in", "收入", ("in", "amount_in", "存入", "转入", "贷方发生额", "收入金额")),
+    ("amount_out", "支出", ("out", "amount_out", "支取", "转出", "借方发生额", "支出金额")),
+    ("balance", "余额", ("balance", "账户余额", "结余")),
+]
+FUND_REQUIRED = ("day", "amount_in", "amount_out", "balance")
+_FUND_HEADERS = {alias.strip().lower(): key for key, label, aliases in FUND_COLUMNS
+                 for alias in (key, label, *aliases)}
+_DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DAY_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+@dataclass(frozen=True)
+class FundRow:
+    line: int  # row number in the spreadsheet (the header is row 1)
+    day: dt.date
+    description: str
+    amount_in: Decimal
+    amount_out: Decimal
+    balance: Decimal
+
+    @property
+    def fingerprint(self) -> str:
+        text = f"{self.day.isoformat()}|{self.description}|{self.amount_in}|{self.amount_out}|{self.balance}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class FundPlan:
+    """What a statement import would do; ``problems`` non-empty means nothing may be written."""
+
+    rows: list[FundRow]
+    problems: list
+    new: list[FundRow]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> dict:
+        return {"rows": len(self.rows), "new": len(self.new), "already_imported": len(self.rows) - len(self.new),
+                "total_in": str(sum((r.amount_in for r in self.new), ZERO)),
+                "total_out": str(sum((r.amount_out for r in self.new), ZERO)),
+                "opening_balance": str(self.rows[0].balance - self.rows[0].amount_in + self.rows[0].amount_out)
+                if self.rows else None,
+                "closing_balance": str(self.rows[-1].balance) if self.rows else None}
+
+
+def _fund_day(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    m = _DAY.match(text) or _DAY_COMPACT.match(text)
+    if not m:
+        raise RuleError("day", "Not a valid date: use 2026-03-05.")
+    try:
+        day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise RuleError("day", "This date does not exist.") from None
+    if not 2000 <= day.year <= 2100:
+        raise RuleError("day", "Not a valid date: use 2026-03-05.")
+    return day
+
+
+def _fund_amount(value, column: str) -> Decimal:
+    """An amount cell: empty is zero; numbers as Excel stores them; text with digits and a point only."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ZERO
+    if isinstance(value, bool):
+        raise RuleError(column, "Not a valid amount.")
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # the shortest text that round-trips: 1234.5, not 1234.4999…
+    elif isinstance(value, int):
+        value = Decimal(value)
+    return parse_amount(value, column, maximum=Decimal("10000000000"))
+
+
+def check_fund_statement(table: list[list]) -> tuple[list[FundRow], list]:
+    """Check every row of a statement (pure): the header, dates, amounts (Decimal, never negative, no
+    "1,234.5"), one of in or out per row, date order, and that each balance follows from the previous
+    row's. Returns the clean rows and the problems (``ImportProblem``, rows numbered as in the file)."""
+    Problem = core.ImportProblem
+    if not table:
+        return [], [Problem(1, "", _("The file is empty."))]
+    keys: list[str | None] = []
+    problems = []
+    for cell in table[0]:
+        h = (str(cell).strip() if cell is not None else "").lower()
+        key = _FUND_HEADERS.get(h)
+        if key in keys:
+            problems.append(Problem(1, h, _("This column appears twice.")))
+            key = None
+        keys.append(key)
+    for required in FUND_REQUIRED:
+        if required not in keys:
+            label = next(lb for k, lb, _a in FUND_COLUMNS if k == required)
+            problems.append(Problem(1, label, _("This column is required.")))
+    if problems:
+        return [], problems
+    if len(table) - 1 > FUND_MAX_ROWS:
+        return [], [Problem(1, "", _("At most %(n)s rows per file.", n=FUND_MAX_ROWS))]
+    rows: list[FundRow] = []
+    previous: FundRow | None = None
+    for n, raw in enumerate(table[1:], start=2):
+        values = {k: v for k, v in zip(keys, raw, strict=False) if k}
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+            continue
+        found = {}
+        before = len(problems)
+        for key, parse in (("day", _fund_day), ("amount_in", _fund_amount), ("amount_out", _fund_amount),
+                           ("balance", _fund_amount)):
+            value = values.get(key)
+            if key in ("day", "balance") and (value is None or (isinstance(value, str) and not value.strip())):
+                problems.append(Problem(n, key, _("This field is required.")))
+                continue
+            try:
+                found[key] = parse(value) if key == "day" else parse(value, key)
+            except RuleError as err:
+                problems.append(Problem(n, key, _(err.message, **{k: str(v) for k, v in err.params.items()})))
+        description = str(values.get("description") or "").strip()[:200]
+        if len(problems) > before:
+            previous = None  # the chain restarts after a bad row: its balance cannot be trusted
+            continue
+        amount_in, amount_out = found["amount_in"], found["amount_out"]
+        if amount_in and amount_out:
+            problems.append(Problem(n, "amount_out", _("A row has an amount in or an amount out, not both.")))
+            previous = None
+            continue
+        if not amount_in and not amount_out:
+            problems.append(Problem(n, "amount_in", _("Give an amount in or an amount out.")))
+            previous = None
+            continue
+        row = FundRow(n, found["day"], description, amount_in, amount_out, found["balance"])
+        if previous is not None:
+            if row.day < previous.day:
+                problems.append(Problem(n, "day", _("Rows must be in date order (row %(row)s is later).",
+                                                    row=previous.line)))
+            expected = previous.balance + amount_in - amount_out
+            if expected != row.balance:
+                problems.append(Problem(n, "balance", _(
+                    "The balance does not reconcile: %(prev)s + %(in)s − %(out)s = %(expected)s, not %(given)s.",
+                    prev=previous.balance, **{"in": amount_in}, out=amount_out, expected=expected,
+                    given=row.balance)))
+        elif rows and row.day < rows[-1].day:
+            problems.append(Problem(n, "day", _("Rows must be in date order (row %(row)s is later).",
+                                                row=rows[-1].line)))
+        rows.append(row)
+        previous = row
+    if not rows and not problems:
+        problems.append(Problem(2, "", _("The file has no movements.")))
+    return rows, problems
+
+
+def plan_fund_import(community, rows: list[FundRow], problems: list | None = None) -> FundPlan:
+    """Which rows are new (rows already imported are recognised by their fingerprint), and whether the
+    first new row follows the balance already on record before it."""
+    from plugins.fees.models import FundLine
+
+    problems = list(problems or [])
+    fingerprints = [r.fingerprint for r in rows]
+    known: set[str] = set()
+    for start in range(0, len(fingerprints), 500):
+        known.update(db.session.scalars(select(FundLine.fingerprint).where(
+            FundLine.community_id == community.id, FundLine.voided_at.is_(None),
+            FundLine.fingerprint.in_(fingerprints[start:start + 500]))))
+    new = [r for r in rows if r.fingerprint not in known]
+    if rows and not problems and rows[0].fingerprint not in known:
+        first = rows[0]
+        before = db.session.execute(select(FundLine.day, FundLine.balance).where(
+            FundLine.community_id == community.id, FundLine.voided_at.is_(None), FundLine.day <= first.day)
+            .order_by(FundLine.day.desc(), FundLine.id.desc()).limit(1)).first()
+        if before is not None and before.balance + first.amount_in - first.amount_out != first.balance:
+            problems.append(core.ImportProblem(first.line, "balance", _(
+                "The balance does not follow the statement already imported (%(balance)s on %(day)s).",
+                balance=before.balance, day=before.day.isoformat())))
+    return FundPlan(rows, problems, new)
+
+
+def import_fund_statement(actor, community, data: bytes, filename: str, *, holder: str = "",
+                          dry_run: bool = False):
+    """Read, check and (unless ``dry_run``) record a statement file. All or nothing: any bad row
+    raises ``ImportRefused`` with every problem and writes nothing. Returns (plan, import record or
+    None). Flushes, never commits."""
+    from plugins.fees.models import FundImport, FundLine
+
+    holder = (holder or "").strip()
+    if len(holder) > 120:
+        raise Invalid(fields={"holder": [_("At most %(n)s characters.", n=120)]})
+    table = core.read_table(data, filename)
+    rows, problems = check_fund_statement(table)
+    plan = plan_fund_import(community, rows, problems)
+    if plan.problems:
+        raise core.ImportRefused(plan.problems)
+    if dry_run:
+        return plan, None
+    record = FundImport(area_id=community.area_id, community_id=community.id, holder=holder,
+                        filename=(filename or "")[-200:], rows=len(rows), added=len(plan.new),
+                        imported_by_id=getattr(actor, "id", None))
+    db.session.add(record)
+    db.session.flush()
+    if plan.new:
+        now = utcnow()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(FundLine.__table__), [
+                    {"area_id": community.area_id, "community_id": community.id, "import_id": record.id,
+                     "day": r.day, "description": r.description, "amount_in": r.amount_in,
+                     "amount_out": r.amount_out, "balance": r.balance, "fingerprint": r.fingerprint,
+                     "created_at": now, "updated_at": now} for r in plan.new])
+        except IntegrityError:  # the same statement imported at the same moment by someone else
+            raise Conflict(_("This statement is being imported by someone else; try again.")) from None
+    _audit(actor, "fund.import", "fees_fund_import", record.id, community,
+           {"rows": len(rows), "added": len(plan.new), "holder": holder})
+    return plan, record
+
+
+def fund_lines(community_id: int, year: int | None = None):
+    from plugins.fees.models import FundLine
+
+    stmt = select(FundLine).where(FundLine.community_id == community_id, FundLine.voided_at.is_(None))
+    if year is not None:
+        stmt = stmt.where(FundLine.day >= dt.date(year, 1, 1), FundLine.day <= dt.date(year, 12, 31))
+    return db.session.scalars(stmt.order_by(FundLine.day, FundLine.id)).all()
+
+
+def fund_statement_template() -> bytes:
+    """An empty statement with the expected columns, as CSV (UTF-8 with BOM, so Excel opens it)."""
+    return ("\ufeff" + ",".join(label for _k, label, _a in FUND_COLUMNS) + "\r\n").encode()
+
+
 def _rule_messages() -> list[str]:  # pragma: no cover - lets the catalogue extractor see them
     return [
         _("A government-guided price needs its allowed range."),
@@ -1799,6 +2050,11 @@ def _rule_messages() -> list[str]:  # pragma: no cover - lets the catalogue extr
         _("Enter the reference rate in the settings before a late fee."),
         _("Must not be negative."),
         _("No handling fee may be added to utilities collected for others."),
+        _("Not a valid amount."),
+        _("Not a valid amount: use digits and a decimal point only."),
+        _("Not a valid date: use 2026-03-05."),
+        _("This date does not exist."),
+        _("Too large."),
         _("Nothing to split over: every share is zero."),
         _("Overlaps the effective dates of the same item (%(s)s–%(e)s)."),
         _("Prepayment beyond the cap of %(n)s months (%(limit)s yuan)."),
