@@ -809,6 +809,9 @@ def _by_payer(segs):
     return list(grouped.values())
 
 
+_NOT_BUILT = object()
+
+
 @dataclass(frozen=True, slots=True)
 class _ItemView:
     """The few item fields the inner billing loop reads, as plain attributes (no ORM overhead)."""
@@ -841,7 +844,7 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
     splits = {}
     months_cache: dict = {}
     texts_cache: dict = {}
-    # units of one floor plan billed for the same months get the same line: build it once
+    # units of one floor plan billed for the same days get the same line: build it once
     calc_cache: dict = {}
     views = [_ItemView(i.id, i.code, i.kind, i.rate, show_rate(i.rate), i.unit_label, i.effective_from,
                        i.effective_to) for i in items]
@@ -852,6 +855,20 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                                sum(weights.values(), ZERO))
     once = ("metered", "utility", "shared")
     p_start, p_end = period.start, period.end
+
+    def line_for(item: _ItemView, area, months: Fraction) -> LineCalc | None:
+        """A service or per-unit line for ``months`` of the period, or None when nothing is owed."""
+        if months == 0:
+            return None
+        if item.kind != "service":
+            return unit_line(item.rate, months)
+        if not area:
+            return None
+        months_text = texts_cache.get(months)
+        if months_text is None:
+            months_text = texts_cache[months] = describe_months(months)
+        return area_line(area, item.rate, months, item.rate_text, months_text)
+
     for unit in units:
         unit_id = unit.id
         own = owners.get(unit_id, ())
@@ -900,43 +917,30 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
             for key, pid, oid, spans in payers:
                 if skip_keys and (unit_id, item.id, key) in skip_keys:
                     continue
-                if len(spans) == 1:  # one payer for one stretch of days
-                    s, e = spans[0]
-                    s2 = s if s > item.start else item.start
-                    e2 = e if item.end is None or e < item.end else item.end
-                    months = months_cache.get((s2, e2))
-                    if months is None:
-                        months = months_cache[(s2, e2)] = billed_months(period, s2, e2)
-                    spans = ()
-                    first, last = s2, e2
+                if len(spans) == 1:  # one payer for one stretch of days: the line depends on
+                    s, e = spans[0]  # the item, the area and the stretch only, so it is built once
+                    first = s if s > item.start else item.start
+                    last = e if item.end is None or e < item.end else item.end
+                    ckey = (item.id, area if kind == "service" else None, first, last)
+                    calc = calc_cache.get(ckey, _NOT_BUILT)
+                    if calc is _NOT_BUILT:
+                        months = months_cache.get((first, last))
+                        if months is None:
+                            months = months_cache[(first, last)] = billed_months(period, first, last)
+                        calc = calc_cache[ckey] = line_for(item, area, months)
                 else:
                     months, first, last = Fraction(0), None, None
-                for s, e in spans:
-                    s2 = s if s > item.start else item.start
-                    e2 = e if item.end is None or e < item.end else item.end
-                    m = months_cache.get((s2, e2))
-                    if m is None:
-                        m = months_cache[(s2, e2)] = billed_months(period, s2, e2)
-                    if m:
-                        months += m
-                        first = s2 if first is None or s2 < first else first
-                        last = e2 if last is None or e2 > last else last
-                if months == 0:
+                    for s, e in spans:
+                        s2 = s if s > item.start else item.start
+                        e2 = e if item.end is None or e < item.end else item.end
+                        m = billed_months(period, s2, e2)
+                        if m:
+                            months += m
+                            first = s2 if first is None or s2 < first else first
+                            last = e2 if last is None or e2 > last else last
+                    calc = line_for(item, area, months)
+                if calc is None:
                     continue
-                if kind == "service":
-                    if not area:
-                        continue
-                    calc = calc_cache.get((item.id, area, months))
-                    if calc is None:
-                        months_text = texts_cache.get(months)
-                        if months_text is None:
-                            months_text = texts_cache[months] = describe_months(months)
-                        calc = calc_cache[(item.id, area, months)] = area_line(
-                            area, item.rate, months, item.rate_text, months_text)
-                else:
-                    calc = calc_cache.get((item.id, None, months))
-                    if calc is None:
-                        calc = calc_cache[(item.id, None, months)] = unit_line(item.rate, months)
                 c = Candidate(unit_id, building_id, item.id, key, pid, oid, first, last, calc)
                 if vacancy_pct and kind == "service" and unit_id not in occupied:
                     c.adjustment = vacancy_discount(calc.amount, vacancy_pct)
