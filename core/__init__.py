@@ -18,6 +18,8 @@ from core.database import Area as AreaColumn
 from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.hookspecs import hookimpl
+from core.imports.services import ImportRefused, read_table
+from core.imports.services import Problem as ImportProblem
 from core.jobs.services import Job
 from core.notices.services import publish as publish_notice
 from core.notices.services import withdraw as withdraw_notice
@@ -46,6 +48,8 @@ __all__ = [
     "Conflict",
     "Encrypted",
     "Forbidden",
+    "ImportProblem",
+    "ImportRefused",
     "Invalid",
     "Job",
     "Model",
@@ -94,6 +98,7 @@ __all__ = [
     "person_unit_ids",
     "publish_notice",
     "quantize",
+    "read_table",
     "register_api",
     "require",
     "utcnow",

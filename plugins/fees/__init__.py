@@ -6,6 +6,8 @@ JIAYUAN_REQUIRES = ">=0.1,<0.2"
 
 from decimal import Decimal  # noqa: E402
 
+from flask_babel import lazy_gettext as _l  # noqa: E402
+
 from core import Job, Setting, hookimpl  # noqa: E402
 
 MANAGERS = ["company_admin", "manager"]
@@ -14,16 +16,16 @@ MANAGERS = ["company_admin", "manager"]
 @hookimpl
 def permissions():
     return {
-        "fees.item.manage": {"label": "Manage fee items, contract and price notice", "roles": MANAGERS},
-        "fees.run.manage": {"label": "Preview and confirm billing runs", "roles": MANAGERS},
-        "fees.bill.read": {"label": "See bills, payments and arrears",
+        "fees.item.manage": {"label": _l("Manage fee items, contract and price notice"), "roles": MANAGERS},
+        "fees.run.manage": {"label": _l("Preview and confirm billing runs"), "roles": MANAGERS},
+        "fees.bill.read": {"label": _l("See bills, payments and arrears"),
                            "roles": MANAGERS + ["staff", "auditor"]},
-        "fees.bill.void": {"label": "Void and reissue bills", "roles": MANAGERS},
-        "fees.payment.record": {"label": "Record payments and issue receipts", "roles": MANAGERS + ["staff"]},
-        "fees.demand.issue": {"label": "Issue written demands for arrears", "roles": MANAGERS},
-        "fees.disclosure.read": {"label": "See the fee disclosure",
+        "fees.bill.void": {"label": _l("Void and reissue bills"), "roles": MANAGERS},
+        "fees.payment.record": {"label": _l("Record payments and issue receipts"), "roles": MANAGERS + ["staff"]},
+        "fees.demand.issue": {"label": _l("Issue written demands for arrears"), "roles": MANAGERS},
+        "fees.disclosure.read": {"label": _l("See the fee disclosure"),
                                  "roles": MANAGERS + ["committee_member", "auditor", "rc_staff"]},
-        "fees.disclosure.manage": {"label": "Enter disclosure figures and publish", "roles": MANAGERS},
+        "fees.disclosure.manage": {"label": _l("Enter disclosure figures and publish"), "roles": MANAGERS},
     }
 
 
@@ -31,30 +33,32 @@ def permissions():
 def settings_schema():
     return [
         Setting("fees.service_area_basis", "str", "building",
-                "DOMAIN §2: service fees on the floor area in the title (建筑面积) unless agreed otherwise",
-                "Area the service fee is charged on", choices=("building", "exclusive")),
-        Setting("fees.price_hotline", "str", "12315", "Price-complaint hotline (12315 today)",
-                "Price-complaint hotline on the price notice"),
-        Setting("fees.vacancy_discount_percent", "decimal", Decimal(0), "Local rule; off by default",
-                "Vacancy discount on the service fee (%)", min=0, max=100),
-        Setting("fees.prepayment_cap_months", "int", 0, "Local rule (e.g. 12 months in Hangzhou); 0 = no cap",
-                "Prepayment cap in months", min=0, max=120),
-        Setting("fees.late_fees_enabled", "bool", False, "Civil Code: late fees only where the contract says so",
-                "Late fees (违约金) allowed"),
+                _l("Service fees are charged on the floor area in the title (建筑面积) unless agreed otherwise"),
+                _l("Area the service fee is charged on"),
+                _l("building: the floor area in the title (建筑面积); exclusive: the exclusive part (专有部分面积)"),
+                choices=("building", "exclusive")),
+        Setting("fees.price_hotline", "str", "12315", _l("Price-complaint hotline (12315 today)"),
+                _l("Price-complaint hotline on the price notice")),
+        Setting("fees.vacancy_discount_percent", "decimal", Decimal(0), _l("Local rule; off by default"),
+                _l("Vacancy discount on the service fee (%)"), min=0, max=100),
+        Setting("fees.prepayment_cap_months", "int", 0, _l("Local rule (e.g. 12 months in Hangzhou); 0 = no cap"),
+                _l("Prepayment cap in months"), min=0, max=120),
+        Setting("fees.late_fees_enabled", "bool", False, _l("Civil Code: late fees only where the contract says so"),
+                _l("Late fees (违约金) allowed")),
         Setting("fees.late_fee_reference_rate", "decimal", Decimal(0),
-                "Entered by the manager (e.g. the one-year LPR as a yearly fraction, 0.03)",
-                "Reference yearly rate for late fees", min=0, max=1),
+                _l("Entered by the manager (e.g. the one-year LPR as a yearly fraction, 0.03)"),
+                _l("Reference yearly rate for late fees"), min=0, max=1),
         Setting("fees.late_fee_cap_multiplier", "decimal", Decimal("1.3"),
-                "Courts may cut a penalty more than 30% above the loss", "Late-fee cap (× reference rate)",
+                _l("Courts may cut a penalty more than 30% above the loss"), _l("Late-fee cap (× reference rate)"),
                 min=1, max=10),
-        Setting("fees.due_days", "int", 30, "House rule", "Days from the period start to the due date",
+        Setting("fees.due_days", "int", 30, _l("House rule"), _l("Days from the period start to the due date"),
                 min=0, max=365),
-        Setting("fees.reminder_after_days", "int", 15, "House rule", "Remind payers this many days after the due date",
-                min=1, max=365),
-        Setting("fees.demand_pay_within_days", "int", 15, "House rule", "Days given to pay in a written demand",
-                min=1, max=180),
-        Setting("fees.fee_change_notice_days", "int", 30, "Posting at least 30 days before a fee change",
-                "Days a fee change is posted before it takes effect", min=30, max=365),
+        Setting("fees.reminder_after_days", "int", 15, _l("House rule"),
+                _l("Remind payers this many days after the due date"), min=1, max=365),
+        Setting("fees.demand_pay_within_days", "int", 15, _l("House rule"),
+                _l("Days given to pay in a written demand"), min=1, max=180),
+        Setting("fees.fee_change_notice_days", "int", 30, _l("Posting at least 30 days before a fee change"),
+                _l("Days a fee change is posted before it takes effect"), min=30, max=365),
     ]
 
 
@@ -103,8 +107,9 @@ def jobs():
 
         return f"{yearly_disclosures()} yearly disclosures published"
 
-    return [Job("fees.reminders", 86400, remind, "Remind payers of overdue bills"),
-            Job("fees.yearly_disclosure", 86400, disclose, "Publish last year's fee disclosure where missing")]
+    return [Job("fees.reminders", 86400, remind, _l("Remind payers of overdue bills")),
+            Job("fees.yearly_disclosure", 86400, disclose,
+                _l("Publish last year's fee disclosure where missing"))]
 
 
 @hookimpl

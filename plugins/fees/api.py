@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 import core
@@ -15,6 +16,11 @@ from plugins.fees.schemas import (
     FeeBillSchema,
     FeeCallbackResultSchema,
     FeeCallbackSchema,
+    FeeFundFileSchema,
+    FeeFundFormSchema,
+    FeeFundLineArgs,
+    FeeFundLineSchema,
+    FeeFundPlanSchema,
     FeeItemInSchema,
     FeeItemSchema,
     FeePaymentInSchema,
@@ -157,3 +163,36 @@ def provider_callback(data, name):
 def arrears(cid):
     c = community_for(cid, "fees.bill.read")
     return svc.arrears(c.id)
+
+
+@blp.route("/communities/<int:cid>/fund-statements", methods=["POST"])
+@blp.arguments(FeeFundFormSchema, location="form")
+@blp.arguments(FeeFundFileSchema, location="files")
+@blp.response(201, FeeFundPlanSchema)
+@blp.alt_response(200, schema=FeeFundPlanSchema, description="dry_run: what the import would do")
+@api_auth
+def fund_statement(form, files, cid):
+    """Import a maintenance fund statement (专项维修资金) from its holder: all rows or none; rows
+    already imported are recognised and skipped. A bad row gives 422 ``import_invalid`` with every
+    problem under ``problems``."""
+    c = community_for(cid, "fees.disclosure.manage")
+    upload = files["file"]
+    data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+        raise Invalid(fields={"file": [_("The upload is too large.")]})
+    plan, record = svc.import_fund_statement(current_account(), c, data, upload.filename or "",
+                                             holder=form["holder"], dry_run=form["dry_run"])
+    if record is None:
+        return {**plan.summary(), "import_id": None}, 200
+    db.session.commit()
+    return {**plan.summary(), "import_id": record.id}, 201
+
+
+@blp.route("/communities/<int:cid>/fund-lines")
+@blp.arguments(FeeFundLineArgs, location="query")
+@blp.response(200, FeeFundLineSchema(many=True))
+@api_auth
+def fund_lines(args, cid):
+    """The maintenance fund's movements as imported from the holder's statements, oldest first."""
+    c = community_for(cid, "fees.disclosure.read")
+    return svc.fund_lines(c.id, args["year"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 KINDS = [("service", _l("Service fee per m² per month")), ("fixed", _l("Fixed per unit per month")),
          ("parking", _l("Parking per space per month")), ("metered", _l("Metered (from readings)")),
@@ -72,3 +73,14 @@ class LedgerForm(FlaskForm):
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired()])
     source = StringField(_l("Source (statement)"), validators=[Optional(), Length(max=120)])
+
+
+class FundUploadForm(FlaskForm):
+    file = FileField(_l("Statement (Excel .xlsx or CSV)"),
+                     validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("Upload an .xlsx or .csv file."))])
+    holder = StringField(_l("Holder of the fund (who issued the statement)"), validators=[Optional(), Length(max=120)])
+
+
+class FundConfirmForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}\.(xlsx|csv)$")])
+    holder = HiddenField(validators=[Optional(), Length(max=120)])

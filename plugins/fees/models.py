@@ -366,3 +366,40 @@ class TenantPayer(Model):
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     lease_clause: Mapped[str] = mapped_column(String(300))
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class FundImport(Model):
+    """One imported statement of the maintenance fund (专项维修资金) from whoever holds it."""
+
+    __tablename__ = "fees_fund_import"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    holder: Mapped[str] = mapped_column(String(120), default="")  # e.g. the housing fund centre or bank
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class FundLine(Model):
+    """A movement of the maintenance fund as the holder's statement shows it. ``fingerprint`` (day,
+    description, amounts and running balance) makes re-importing the same statement add nothing."""
+
+    __tablename__ = "fees_fund_line"
+    __table_args__ = (
+        Index("uq_fees_fund_line_live", "community_id", "fingerprint", unique=True,
+              sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_fees_fund_line_community_day", "community_id", "day"),
+    )
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("fees_fund_import.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    amount_in: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    amount_out: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    balance: Mapped[Decimal] = mapped_column(Money())
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

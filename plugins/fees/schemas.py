@@ -115,3 +115,39 @@ class FeeArrearsSchema(Schema):
     amount = fields.String()
     bills = fields.Integer()
     oldest_due = fields.Date()
+
+
+class FeeFundFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "The holder's statement, .xlsx or .csv"})
+
+
+class FeeFundFormSchema(Schema):
+    holder = fields.String(load_default="", validate=validate.Length(max=120),
+                           metadata={"description": "Who holds the fund and issued the statement"})
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Check and preview; write nothing"})
+
+
+class FeeFundPlanSchema(Schema):
+    import_id = fields.Integer(allow_none=True)
+    rows = fields.Integer()
+    new = fields.Integer()
+    already_imported = fields.Integer()
+    total_in = fields.String()
+    total_out = fields.String()
+    opening_balance = fields.String(allow_none=True)
+    closing_balance = fields.String(allow_none=True)
+
+
+class FeeFundLineArgs(Schema):
+    year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=2000, max=2100))
+
+
+class FeeFundLineSchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    description = fields.String()
+    amount_in = fields.String()
+    amount_out = fields.String()
+    balance = fields.String()
+    import_id = fields.Integer()

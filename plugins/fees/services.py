@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import gc
+import hashlib
 import re
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import BigInteger, String, bindparam, exists, func, insert, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 import core
@@ -599,7 +602,7 @@ def core_notice_model():
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     unit_id: int
     building_id: int
@@ -618,20 +621,25 @@ class Candidate:
         return self.calc.amount + self.adjustment
 
 
-def _segments(unit, owners, period: Period, developer_id, tenants=()):
-    """Who pays for which days of the period: (payer_key, person, org, start, end).
+# A payer's stretch of a unit: (payer_key, person id, organisation id, first day, last day).
+Segment = tuple[str, int | None, int | None, dt.date, dt.date]
 
-    Owners pay for the days they own the unit (from delivery); where a lease makes the tenant pay,
-    the tenant's days are cut out of the owner's and billed to the tenant."""
+
+def _segments(unit, owners, period: Period, developer_id, tenants=()) -> list[Segment]:
+    """Who pays for which days of the period.
+
+    ``owners`` are (payer_key, person, org, start, end) tuples, ``tenants`` (payer_key, person,
+    start, end). Owners pay for the days they own the unit (from delivery); where a lease makes the
+    tenant pay, the tenant's days are cut out of the owner's and billed to the tenant."""
     base = _owner_segments(unit, owners, period, developer_id)
     if not tenants or not base:
         return base
     lo = base[0][3]
     spans = []
-    for t in tenants:
-        s, e = max(lo, t.start_date), min(period.end, t.end_date or period.end)
+    for key, pid, start, end in tenants:
+        s, e = max(lo, start), min(period.end, end or period.end)
         if e >= s:
-            spans.append((f"p:{t.person_id}", t.person_id, None, s, e))
+            spans.append((key, pid, None, s, e))
     out = list(spans)
     for key, pid, oid, s, e in base:
         pieces = [(s, e)]
@@ -650,69 +658,123 @@ def _segments(unit, owners, period: Period, developer_id, tenants=()):
     return sorted(out, key=lambda seg: seg[3])
 
 
-def _owner_segments(unit, owners, period: Period, developer_id):
+def _owner_segments(unit, owners, period: Period, developer_id) -> list[Segment]:
+    unsold = unit.sale_status == "unsold"
+    if unsold or not owners:
+        if developer_id and unsold:
+            return [(f"o:{developer_id}", None, developer_id, period.start, period.end)]
+        return []
     lo = period.start
-    if unit.delivered_on and unit.delivered_on > lo and str(unit.sale_status) != "unsold":
+    if unit.delivered_on and unit.delivered_on > lo:
         lo = unit.delivered_on
     out = []
-    if str(unit.sale_status) == "unsold" or not owners:
-        if developer_id and str(unit.sale_status) == "unsold":
-            out.append((f"o:{developer_id}", None, developer_id, period.start, period.end))
-        return out
-    for o in owners:
-        s = max(lo, o.start_date or lo)
-        e = min(period.end, o.end_date or period.end)
-        if e < s:
-            continue
-        if o.person_id is not None:
-            out.append((f"p:{o.person_id}", o.person_id, None, s, e))
-        elif o.organisation_id is not None:
-            out.append((f"o:{o.organisation_id}", None, o.organisation_id, s, e))
+    for key, pid, oid, start, end in owners:
+        s = max(lo, start or lo)
+        e = min(period.end, end or period.end)
+        if e >= s:
+            out.append((key, pid, oid, s, e))
     return out
 
 
-def _load_context(community, period: Period, *, need_occupancy: bool = True, kinds: set | None = None):
-    """Units, their payers, occupancy, readings and shared costs of the period, each in one query
-    (occupancy, readings and shared costs only when a rule needs them)."""
+class _Scaled(dict):
+    """Integer hundredths (as stored) → Decimal with two places, each distinct value built once:
+    units of one floor plan share their areas, so a community has far fewer areas than units."""
+
+    def __missing__(self, raw):
+        value = self[raw] = None if raw is None else Decimal(raw).scaleb(-2)
+        return value
+
+
+@dataclass
+class _Context:
+    """What a billing run reads, each in one query: units, payers (with their names), occupancy,
+    readings, shared costs, tenants, and the 公摊 weights of the whole community."""
+
+    units: list
+    owners: dict
+    occupied: set
+    readings: dict
+    shared: dict
+    tenants: dict
+    names: dict
+    weights: dict
+    scaled: _Scaled
+
+
+def _load_context(community, period: Period, *, need_occupancy: bool = True, kinds: set | None = None,
+                  only=None) -> _Context:
+    """Read everything a run needs in a handful of set-based queries. ``only`` (a list of unit ids
+    or a select of them) narrows the units; 公摊 weights always cover the whole community."""
     from plugins.fees.models import Reading, SharedCost, TenantPayer
 
     kinds = kinds if kinds is not None else set(ITEM_KINDS)
-
-    U = core.Unit
-    units = db.session.execute(select(U.id, U.building_id, U.use, U.sale_status, U.delivered_on, U.building_area,
-                                      U.exclusive_area).where(U.community_id == community.id).order_by(U.id)).all()
+    U, Own, P, Org = core.Unit, core.Ownership, core.Person, core.Organisation
+    cid = community.id
+    scaled = _Scaled()
+    # raw stored values (enum names, integer hundredths of m²): no per-row type conversion
+    rows = db.session.execute(select(
+        U.id, U.building_id, type_coerce(U.use, String).label("use"),
+        type_coerce(U.sale_status, String).label("sale_status"), U.delivered_on,
+        type_coerce(U.building_area, BigInteger).label("building_area"),
+        type_coerce(U.exclusive_area, BigInteger).label("exclusive_area"))
+        .where(U.community_id == cid, *([U.id.in_(only)] if only is not None else [])).order_by(U.id)).all()
+    units = rows
     owners: dict[int, list] = {}
-    Own = core.Ownership
-    rows = db.session.execute(select(Own.unit_id, Own.person_id, Own.organisation_id, Own.start_date, Own.end_date).where(
-        core.Ownership.community_id == community.id,
-        or_(core.Ownership.start_date.is_(None), core.Ownership.start_date <= period.end),
-        or_(core.Ownership.end_date.is_(None), core.Ownership.end_date >= period.start))
-        .order_by(Own.unit_id, Own.is_voting_representative.desc(), Own.id)).all()
-    for o in rows:
-        lst = owners.setdefault(o.unit_id, [])
-        # co-owners at the same time: the first (the voting representative) is billed
-        if any((x.start_date, x.end_date) == (o.start_date, o.end_date) for x in lst):
+    names: dict[str, str] = {}
+    stmt = (select(Own.unit_id, Own.person_id, Own.organisation_id, Own.start_date, Own.end_date, P.name, Org.name)
+            .outerjoin(P, P.id == Own.person_id).outerjoin(Org, Org.id == Own.organisation_id)
+            .where(Own.community_id == cid,
+                   or_(Own.start_date.is_(None), Own.start_date <= period.end),
+                   or_(Own.end_date.is_(None), Own.end_date >= period.start),
+                   *([Own.unit_id.in_(only)] if only is not None else []))
+            .order_by(Own.unit_id, Own.is_voting_representative.desc(), Own.id))
+    for unit_id, pid, oid, start, end, pname, oname in db.session.execute(stmt):
+        if pid is not None:
+            key = f"p:{pid}"
+            names[key] = pname
+        elif oid is not None:
+            key = f"o:{oid}"
+            names[key] = oname
+        else:
             continue
-        lst.append(o)
+        held = owners.get(unit_id)
+        if held is None:
+            owners[unit_id] = [(key, pid, oid, start, end)]
+        elif all((x[3], x[4]) != (start, end) for x in held):
+            # co-owners at the same time: only the first (the voting representative) is billed
+            held.append((key, pid, oid, start, end))
+    if community.developer_id:
+        names[f"o:{community.developer_id}"] = db.session.scalar(
+            select(Org.name).where(Org.id == community.developer_id)) or ""
     occupied = set(db.session.scalars(select(core.Residency.unit_id).where(
-        core.Residency.community_id == community.id,
+        core.Residency.community_id == cid,
         or_(core.Residency.start_date.is_(None), core.Residency.start_date <= period.end),
-        or_(core.Residency.end_date.is_(None), core.Residency.end_date >= period.start)))) if need_occupancy else set()
+        or_(core.Residency.end_date.is_(None), core.Residency.end_date >= period.start),
+        *([core.Residency.unit_id.in_(only)] if only is not None else [])))) if need_occupancy else set()
     readings = {(r.unit_id, r.item_id): r.quantity for r in db.session.execute(
         select(Reading.unit_id, Reading.item_id, Reading.quantity).where(
-            Reading.community_id == community.id, Reading.period == period.code))} if kinds & {
-        "metered", "utility"} else {}
+            Reading.community_id == cid, Reading.period == period.code,
+            *([Reading.unit_id.in_(only)] if only is not None else [])))} if kinds & {"metered", "utility"} else {}
     shared = {s.item_id: s for s in db.session.scalars(select(SharedCost).where(
-        SharedCost.community_id == community.id, SharedCost.period == period.code,
+        SharedCost.community_id == cid, SharedCost.period == period.code,
         SharedCost.voided_at.is_(None)))} if "shared" in kinds else {}
+    weights = {}
+    if shared:
+        everyone = units if only is None else db.session.execute(select(
+            U.id, type_coerce(U.use, String).label("use"),
+            type_coerce(U.exclusive_area, BigInteger).label("exclusive_area")).where(U.community_id == cid)).all()
+        weights = {u.id: (scaled[u.exclusive_area] or ZERO) for u in everyone if u.use != "parking"}
     tenants: dict[int, list] = {}
-    for t in db.session.execute(select(TenantPayer.unit_id, TenantPayer.person_id, TenantPayer.start_date,
-                                       TenantPayer.end_date).where(
-            TenantPayer.community_id == community.id, TenantPayer.voided_at.is_(None),
-            TenantPayer.start_date <= period.end,
-            or_(TenantPayer.end_date.is_(None), TenantPayer.end_date >= period.start))).all():
-        tenants.setdefault(t.unit_id, []).append(t)
-    return units, owners, occupied, readings, shared, tenants
+    for unit_id, pid, start, end, pname in db.session.execute(
+            select(TenantPayer.unit_id, TenantPayer.person_id, TenantPayer.start_date, TenantPayer.end_date, P.name)
+            .join(P, P.id == TenantPayer.person_id).where(
+                TenantPayer.community_id == cid, TenantPayer.voided_at.is_(None),
+                TenantPayer.start_date <= period.end,
+                or_(TenantPayer.end_date.is_(None), TenantPayer.end_date >= period.start),
+                *([TenantPayer.unit_id.in_(only)] if only is not None else []))):
+        names[f"p:{pid}"] = pname
+        tenants.setdefault(unit_id, []).append((f"p:{pid}", pid, start, end))
+    return _Context(units, owners, occupied, readings, shared, tenants, names, weights, scaled)
 
 
 def billable_items(community, period: Period):
@@ -747,11 +809,15 @@ def _by_payer(segs):
     return list(grouped.values())
 
 
+_NOT_BUILT = object()
+
+
 @dataclass(frozen=True, slots=True)
 class _ItemView:
     """The few item fields the inner billing loop reads, as plain attributes (no ORM overhead)."""
 
     id: int
+    code: str
     kind: str
     rate: Decimal
     rate_text: str
@@ -760,11 +826,15 @@ class _ItemView:
     end: dt.date | None
 
 
-def compute_candidates(community, period: Period, items, skip_keys: set | None = None) -> list[Candidate]:
-    """Every line the period should carry, each with its calculation (nothing is written)."""
+def compute_candidates(community, period: Period, items, skip_keys: set | None = None, *, only=None,
+                       context: _Context | None = None) -> list[Candidate]:
+    """Every line the period should carry, each with its calculation (nothing is written), in unit
+    order (all lines of a unit next to each other). ``only`` narrows the units (see _load_context)."""
     vacancy_pct = Decimal(get_setting("fees.vacancy_discount_percent", community=community) or 0)
-    units, owners, occupied, readings, shared, tenants = _load_context(
-        community, period, need_occupancy=bool(vacancy_pct), kinds={i.kind for i in items})
+    ctx = context or _load_context(community, period, need_occupancy=bool(vacancy_pct),
+                                   kinds={i.kind for i in items}, only=only)
+    units, owners, occupied, readings, shared, tenants, scaled = (
+        ctx.units, ctx.owners, ctx.occupied, ctx.readings, ctx.shared, ctx.tenants, ctx.scaled)
     basis = get_setting("fees.service_area_basis", community=community)
     vacancy_reason = _("Vacancy discount %(p)s%%", p=vacancy_pct) if vacancy_pct else None
     developer_id = community.developer_id
@@ -774,21 +844,51 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
     splits = {}
     months_cache: dict = {}
     texts_cache: dict = {}
-    views = [_ItemView(i.id, i.kind, i.rate, show_rate(i.rate), i.unit_label, i.effective_from, i.effective_to)
-             for i in items]
+    # units of one floor plan billed for the same days get the same line: build it once
+    calc_cache: dict = {}
+    views = [_ItemView(i.id, i.code, i.kind, i.rate, show_rate(i.rate), i.unit_label, i.effective_from,
+                       i.effective_to) for i in items]
     for item in views:
         if item.kind == "shared" and item.id in shared:
-            weights = {u.id: (u.exclusive_area or ZERO) for u in units if str(u.use) != "parking"}
+            weights = ctx.weights
             splits[item.id] = (shared[item.id].total, split_largest_remainder(shared[item.id].total, weights),
                                sum(weights.values(), ZERO))
     once = ("metered", "utility", "shared")
+    p_start, p_end = period.start, period.end
+
+    def line_for(item: _ItemView, area, months: Fraction) -> LineCalc | None:
+        """A service or per-unit line for ``months`` of the period, or None when nothing is owed."""
+        if months == 0:
+            return None
+        if item.kind != "service":
+            return unit_line(item.rate, months)
+        if not area:
+            return None
+        months_text = texts_cache.get(months)
+        if months_text is None:
+            months_text = texts_cache[months] = describe_months(months)
+        return area_line(area, item.rate, months, item.rate_text, months_text)
+
     for unit in units:
-        segs = _segments(unit, owners.get(unit.id, ()), period, developer_id, tenants.get(unit.id, ()))
-        if not segs:
-            continue
-        unit_id, building_id = unit.id, unit.building_id
-        parking = str(unit.use) == "parking"
-        area = unit.exclusive_area if basis == "exclusive" else unit.building_area
+        unit_id = unit.id
+        own = owners.get(unit_id, ())
+        if (len(own) == 1 and unit_id not in tenants and unit.sale_status != "unsold"
+                and (unit.delivered_on is None or unit.delivered_on <= p_start)):
+            # the usual case: one owner, no lease, delivered before the period
+            key, pid, oid, start, end = own[0]
+            s = start if start and start > p_start else p_start
+            e = end if end and end < p_end else p_end
+            if e < s:
+                continue
+            segs = [(key, pid, oid, s, e)]
+        else:
+            segs = _segments(unit, own, period, developer_id, tenants.get(unit_id, ()))
+            if not segs:
+                continue
+        payers = _by_payer(segs)
+        building_id = unit.building_id
+        parking = unit.use == "parking"
+        area = scaled[unit.exclusive_area if basis == "exclusive" else unit.building_area]
         for item in views:
             kind = item.kind
             if (parking and kind in ("service", "fixed", "shared")) or (kind == "parking" and not parking):
@@ -796,7 +896,7 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
             if kind in once:
                 # charged once to whoever holds the unit at the end of the period
                 key, pid, oid, s, e = segs[-1]
-                if (unit_id, item.id, key) in skip_keys:
+                if skip_keys and (unit_id, item.id, key) in skip_keys:
                     continue
                 if kind == "shared":
                     if item.id not in splits:
@@ -805,8 +905,8 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                     part = parts.get(unit_id, ZERO)
                     if part == 0:
                         continue
-                    calc = LineCalc(unit.exclusive_area, part, Fraction(1), part,
-                                    f"{total} 元 × {unit.exclusive_area}/{wsum} m² = {part}")
+                    exclusive = scaled[unit.exclusive_area]
+                    calc = LineCalc(exclusive, part, Fraction(1), part, f"{total} 元 × {exclusive}/{wsum} m² = {part}")
                 else:
                     qty = readings.get((unit_id, item.id))
                     if qty is None:
@@ -814,59 +914,51 @@ def compute_candidates(community, period: Period, items, skip_keys: set | None =
                     calc = metered_line(qty, item.rate, item.unit_label)
                 append(Candidate(unit_id, building_id, item.id, key, pid, oid, s, e, calc))
                 continue
-            for key, pid, oid, spans in _by_payer(segs):
-                if (unit_id, item.id, key) in skip_keys:
+            for key, pid, oid, spans in payers:
+                if skip_keys and (unit_id, item.id, key) in skip_keys:
                     continue
-                if len(spans) == 1:  # the usual case: one payer for one stretch of days
-                    s, e = spans[0]
-                    s2 = s if s > item.start else item.start
-                    e2 = e if item.end is None or e < item.end else item.end
-                    months = months_cache.get((s2, e2))
-                    if months is None:
-                        months = months_cache[(s2, e2)] = billed_months(period, s2, e2)
-                    spans = ()
-                    first, last = s2, e2
+                if len(spans) == 1:  # one payer for one stretch of days: the line depends on
+                    s, e = spans[0]  # the item, the area and the stretch only, so it is built once
+                    first = s if s > item.start else item.start
+                    last = e if item.end is None or e < item.end else item.end
+                    ckey = (item.id, area if kind == "service" else None, first, last)
+                    calc = calc_cache.get(ckey, _NOT_BUILT)
+                    if calc is _NOT_BUILT:
+                        months = months_cache.get((first, last))
+                        if months is None:
+                            months = months_cache[(first, last)] = billed_months(period, first, last)
+                        calc = calc_cache[ckey] = line_for(item, area, months)
                 else:
                     months, first, last = Fraction(0), None, None
-                for s, e in spans:
-                    s2 = s if s > item.start else item.start
-                    e2 = e if item.end is None or e < item.end else item.end
-                    m = months_cache.get((s2, e2))
-                    if m is None:
-                        m = months_cache[(s2, e2)] = billed_months(period, s2, e2)
-                    if m:
-                        months += m
-                        first = s2 if first is None or s2 < first else first
-                        last = e2 if last is None or e2 > last else last
-                if months == 0:
+                    for s, e in spans:
+                        s2 = s if s > item.start else item.start
+                        e2 = e if item.end is None or e < item.end else item.end
+                        m = billed_months(period, s2, e2)
+                        if m:
+                            months += m
+                            first = s2 if first is None or s2 < first else first
+                            last = e2 if last is None or e2 > last else last
+                    calc = line_for(item, area, months)
+                if calc is None:
                     continue
-                months_text = texts_cache.get(months)
-                if months_text is None:
-                    months_text = texts_cache[months] = describe_months(months)
-                s2, e2 = first, last
-                if kind == "service":
-                    if not area:
-                        continue
-                    calc = area_line(area, item.rate, months, item.rate_text, months_text)
-                else:
-                    calc = unit_line(item.rate, months)
-                c = Candidate(unit_id, building_id, item.id, key, pid, oid, s2, e2, calc)
+                c = Candidate(unit_id, building_id, item.id, key, pid, oid, first, last, calc)
                 if vacancy_pct and kind == "service" and unit_id not in occupied:
                     c.adjustment = vacancy_discount(calc.amount, vacancy_pct)
                     c.adjustment_reason = vacancy_reason
                 append(c)
-    _apply_adjustments(out, period)
+    _apply_adjustments(out, period, {v.id: v.code for v in views})
     return out
 
 
-def _apply_adjustments(candidates, period: Period):
-    """Ask other plugins for adjustments (``fee_adjustments``), only when one implements it."""
+def _apply_adjustments(candidates, period: Period, codes: dict):
+    """Ask other plugins for adjustments (``fee_adjustments``, one call per line as its contract
+    says), only when one implements it."""
     hook = core.hook()
     if not hook.fee_adjustments.get_hookimpls():
         return
     for c in candidates:
-        line = {"unit_id": c.unit_id, "item_id": c.item_id, "period": period.code, "amount": c.calc.amount,
-                "payer_key": c.payer_key}
+        line = {"unit_id": c.unit_id, "item_id": c.item_id, "item_code": codes[c.item_id], "period": period.code,
+                "amount": c.calc.amount, "payer_key": c.payer_key}
         for result in hook.fee_adjustments(bill_line=line):
             for adj in result if isinstance(result, list) else [result]:
                 amount = fen(Decimal(adj["amount"]))
@@ -887,20 +979,25 @@ def preview_run(actor, community, period_code: str, due_date: dt.date | None = N
         raise Invalid(fields={"due_date": [_("Not a valid date.")]})
     items = billable_items(community, period)
     existing = _live_line_keys(community.id, period.code)
-    candidates = compute_candidates(community, period, items)
-    by_item, by_building, total, new = {}, {}, ZERO, 0
+    with _bulk_allocation():
+        candidates = compute_candidates(community, period, items)
     names = {i.id: f"{i.name} ({i.code})" for i in items}
     buildings = dict(db.session.execute(select(core.Building.id, core.Building.name).where(
         core.Building.community_id == community.id)).all())
+    by_item: dict[str, Decimal] = {}
+    by_building: dict[str, Decimal] = {}
+    total, new = ZERO, 0
     for c in candidates:
-        by_item[names[c.item_id]] = str(Decimal(by_item.get(names[c.item_id], "0")) + c.amount)
-        bname = buildings.get(c.building_id, "?")
-        by_building[bname] = str(Decimal(by_building.get(bname, "0")) + c.amount)
-        total += c.amount
+        amount = c.amount
+        iname, bname = names[c.item_id], buildings.get(c.building_id, "?")
+        by_item[iname] = by_item.get(iname, ZERO) + amount
+        by_building[bname] = by_building.get(bname, ZERO) + amount
+        total += amount
         new += (c.unit_id, c.item_id, c.payer_key) not in existing
     run = BillingRun(area_id=community.area_id, community_id=community.id, period=period.code, status="preview",
                      due_date=due_date, created_by_id=getattr(actor, "id", None),
-                     preview={"by_item": by_item, "by_building": by_building, "total": str(total),
+                     preview={"by_item": {k: str(v) for k, v in by_item.items()},
+                              "by_building": {k: str(v) for k, v in by_building.items()}, "total": str(total),
                               "lines": len(candidates), "new_lines": new,
                               "bills": len({(c.unit_id, c.payer_key) for c in candidates})})
     db.session.add(run)
@@ -909,18 +1006,59 @@ def preview_run(actor, community, period_code: str, due_date: dt.date | None = N
     return run
 
 
-def _live_line_keys(community_id: int, period_code: str) -> set:
+def _live_line_keys(community_id: int, period_code: str, only=None) -> set:
     from plugins.fees.models import BillLine
 
     return set(db.session.execute(select(BillLine.unit_id, BillLine.item_id, BillLine.payer_key).where(
-        BillLine.community_id == community_id, BillLine.period == period_code,
-        BillLine.voided_at.is_(None))).all())
+        BillLine.community_id == community_id, BillLine.period == period_code, BillLine.voided_at.is_(None),
+        *([BillLine.unit_id.in_(only)] if only is not None else []))).all())
+
+
+def _pending_units(community_id: int, period_code: str, item_ids: list[int]):
+    """The units still lacking a live line of the period for one of ``item_ids`` (one anti-join), or
+    None when the period has no live line at all yet (then every unit is pending).
+
+    Units that never get a line of some item (a parking space and the service fee, a meter without
+    a reading) stay pending and are recomputed, which finds nothing for them: the rule stays in
+    Python, the query only narrows the work."""
+    from plugins.fees.models import BillLine, FeeItem
+
+    L, U = BillLine, core.Unit
+    if db.session.scalar(select(L.id).where(L.community_id == community_id, L.period == period_code,
+                                            L.voided_at.is_(None)).limit(1)) is None:
+        return None
+    missing = select(FeeItem.id).where(FeeItem.id.in_(item_ids), ~exists().where(
+        L.unit_id == U.id, L.period == period_code, L.item_id == FeeItem.id, L.voided_at.is_(None))
+        .correlate(U, FeeItem))
+    return select(U.id).where(U.community_id == community_id, exists(missing))
+
+
+@contextmanager
+def _bulk_allocation():
+    """Pause CPython's cyclic garbage collector while a run builds and writes its rows.
+
+    A run of 100,000 units allocates about a million short-lived, acyclic objects (rows, lines,
+    parameter dicts), freed by reference counting; the collector would still rescan the growing heap
+    thousands of times (about 15% of the run). Cycles made meanwhile are collected once it resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None) -> dict:
     """Issue the bills of a previewed run. Idempotent and resumable: lines already live for the same
     unit, period, item and payer are skipped, existing live bills are reused, and every chunk can be
-    committed by ``on_chunk`` so a crash loses at most the chunk in flight (rerun to finish)."""
+    committed by ``on_chunk`` so a crash loses at most the chunk in flight (rerun to finish). A chunk
+    never splits a unit, so a resumed run finds each unit either done or untouched."""
+    with _bulk_allocation():
+        return _confirm_run(actor, run, community, chunk_size, on_chunk)
+
+
+def _confirm_run(actor, run, community, chunk_size: int, on_chunk) -> dict:
     from plugins.fees.models import Bill, BillLine
 
     if run.community_id != community.id:
@@ -929,35 +1067,64 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
     items = billable_items(community, period)
     run.status = "confirming"
     db.session.flush()
-    existing = _live_line_keys(community.id, period.code)
-    candidates = compute_candidates(community, period, items, skip_keys=existing)
-    bills = dict(((u, k), i) for u, k, i in db.session.execute(select(Bill.unit_id, Bill.payer_key, Bill.id).where(
-        Bill.community_id == community.id, Bill.period == period.code, Bill.voided_at.is_(None))).all())
+    only = _pending_units(community.id, period.code, [i.id for i in items])
+    if only is not None:
+        # a rerun: one anti-join says which units are left; none left is the common case
+        pending = db.session.scalars(only.limit(chunk_size + 1)).all()
+        if not pending:
+            return _finish_run(actor, run, community, period, 0, 0, [])
+        if len(pending) <= chunk_size:
+            only = pending
+    existing = _live_line_keys(community.id, period.code, only) if only is not None else set()
+    ctx = _load_context(community, period, kinds={i.kind for i in items}, only=only,
+                        need_occupancy=bool(get_setting("fees.vacancy_discount_percent", community=community)))
+    candidates = compute_candidates(community, period, items, skip_keys=existing, context=ctx)
+    B = Bill.__table__
+    bills = {}
+    if only is not None:
+        bills = {(u, k): i for u, k, i in db.session.execute(select(B.c.unit_id, B.c.payer_key, B.c.id).where(
+            B.c.community_id == community.id, B.c.period == period.code, B.c.voided_at.is_(None),
+            B.c.unit_id.in_(only)))}
     now = utcnow()
-    payer_names = _payer_names(candidates)
+    payer_names = ctx.names
     created_bills = created_lines = 0
-    new_bill_ids = []
-    area_id, community_id, code = community.area_id, community.id, period.code
-    for start in range(0, len(candidates), chunk_size):
-        chunk = candidates[start:start + chunk_size]
+    new_bill_ids: list[int] = []
+    area_id, community_id, code, run_id, due = community.area_id, community.id, period.code, run.id, run.due_date
+    returning = db.session.get_bind().dialect.name == "sqlite"
+    n, start = len(candidates), 0
+    while start < n:
+        stop = min(start + chunk_size, n)
+        while stop < n and candidates[stop].unit_id == candidates[stop - 1].unit_id:
+            stop += 1
+        chunk = candidates[start:stop]
+        start = stop
         grouped: dict[tuple, list[Candidate]] = {}
         for c in chunk:
             grouped.setdefault((c.unit_id, c.payer_key), []).append(c)
         fresh = [k for k in grouped if k not in bills]
         if fresh:
-            rows = [{"area_id": community.area_id, "community_id": community.id, "unit_id": u, "run_id": run.id,
-                     "kind": "periodic", "period": period.code, "payer_key": k,
-                     "payer_person_id": grouped[(u, k)][0].payer_person_id,
-                     "payer_org_id": grouped[(u, k)][0].payer_org_id, "payer_name": payer_names.get(k, ""),
-                     "total": sum((c.amount for c in grouped[(u, k)]), ZERO), "paid": ZERO,
-                     "due_date": run.due_date, "issued_at": now, "created_at": now, "updated_at": now}
-                    for u, k in fresh]
-            # plain executemany, then read the new ids back in one query (faster than RETURNING per row)
-            db.session.execute(insert(Bill.__table__), rows)
+            rows = []
+            for u, k in fresh:
+                first = grouped[(u, k)]
+                total = first[0].amount if len(first) == 1 else sum((c.amount for c in first), ZERO)
+                rows.append({"area_id": area_id, "community_id": community_id, "unit_id": u, "run_id": run_id,
+                             "kind": "periodic", "period": code, "payer_key": k,
+                             "payer_person_id": first[0].payer_person_id, "payer_org_id": first[0].payer_org_id,
+                             "payer_name": payer_names.get(k, ""), "total": total, "paid": ZERO, "due_date": due,
+                             "issued_at": now, "created_at": now, "updated_at": now})
+            if returning:
+                # SQLite: one multi-row INSERT ... RETURNING per batch is the cheapest way to the new ids
+                new = db.session.execute(insert(B).returning(B.c.id, B.c.unit_id, B.c.payer_key), rows).all()
+            else:
+                # psycopg parses a multi-row INSERT of thousands of parameters slowly on the client:
+                # a plain executemany, then the ids in one query over the chunk's units, which are a
+                # contiguous range (candidates come in unit order)
+                db.session.execute(insert(B), rows)
+                new = db.session.execute(select(B.c.id, B.c.unit_id, B.c.payer_key).where(
+                    B.c.unit_id.between(chunk[0].unit_id, chunk[-1].unit_id), B.c.period == code,
+                    B.c.voided_at.is_(None), B.c.community_id == community_id)).all()
             want = set(fresh)
-            for u, k, bill_id in db.session.execute(select(Bill.unit_id, Bill.payer_key, Bill.id).where(
-                    Bill.community_id == community.id, Bill.period == period.code, Bill.voided_at.is_(None),
-                    Bill.unit_id.in_({u for u, _k in fresh}))).all():
+            for bill_id, u, k in new:
                 if (u, k) in want:
                     bills[(u, k)] = bill_id
                     new_bill_ids.append(bill_id)
@@ -965,22 +1132,28 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
         fresh_keys = set(fresh)
         topped = [k for k in grouped if k not in fresh_keys]
         if topped:  # resuming: lines added to a bill issued before the crash
-            db.session.execute(update(Bill.__table__).where(Bill.__table__.c.id == bindparam("b_id")).values(
-                total=Bill.__table__.c.total + bindparam("add", type_=core.Money())),
+            db.session.execute(update(B).where(B.c.id == bindparam("b_id")).values(
+                total=B.c.total + bindparam("add", type_=core.Money())),
                 [{"b_id": bills[k], "add": sum((c.amount for c in grouped[k]), ZERO)} for k in topped])
         lines = [{"area_id": area_id, "community_id": community_id, "bill_id": bills[(c.unit_id, c.payer_key)],
                   "unit_id": c.unit_id, "item_id": c.item_id, "period": code, "payer_key": c.payer_key,
                   "start_date": c.start, "end_date": c.end, "quantity": c.calc.quantity, "rate": c.calc.rate,
                   "base_amount": c.calc.amount, "adjustment": c.adjustment,
-                  "adjustment_reason": c.adjustment_reason, "amount": c.amount,
+                  "adjustment_reason": c.adjustment_reason, "amount": c.calc.amount + c.adjustment,
                   "calculation": c.calc.text[:300], "created_at": now, "updated_at": now} for c in chunk]
-        if lines:
-            db.session.execute(insert(BillLine.__table__), lines)
+        db.session.execute(insert(BillLine.__table__), lines)
         created_lines += len(lines)
         if on_chunk is not None:
             on_chunk()
+    return _finish_run(actor, run, community, period, created_bills, created_lines, new_bill_ids)
+
+
+def _finish_run(actor, run, community, period: Period, created_bills: int, created_lines: int,
+                new_bill_ids: list[int]) -> dict:
+    from plugins.fees.models import Bill
+
     run.status = "confirmed"
-    run.confirmed_at = run.confirmed_at or now
+    run.confirmed_at = run.confirmed_at or utcnow()
     run.bills_created += created_bills
     run.lines_created += created_lines
     db.session.flush()
@@ -988,8 +1161,9 @@ def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None)
            {"period": period.code, "bills": created_bills, "lines": created_lines})
     hook = core.hook()
     if new_bill_ids and hook.bill_issued.get_hookimpls():
-        for bill in db.session.scalars(select(Bill).where(Bill.id.in_(new_bill_ids))):
-            hook.bill_issued(bill=bill)
+        for start in range(0, len(new_bill_ids), 1000):
+            for bill in db.session.scalars(select(Bill).where(Bill.id.in_(new_bill_ids[start:start + 1000]))):
+                hook.bill_issued(bill=bill)
     return {"bills": created_bills, "lines": created_lines}
 
 
@@ -1026,19 +1200,6 @@ def set_tenant_payer(actor, community, unit, person_id: int, start: dt.date, end
     return row
 
 
-def _payer_names(candidates) -> dict:
-    pids = {c.payer_person_id for c in candidates if c.payer_person_id}
-    oids = {c.payer_org_id for c in candidates if c.payer_org_id}
-    names = {}
-    if pids:
-        names.update({f"p:{i}": n for i, n in db.session.execute(
-            select(core.Person.id, core.Person.name).where(core.Person.id.in_(pids))).all()})
-    if oids:
-        names.update({f"o:{i}": n for i, n in db.session.execute(
-            select(core.Organisation.id, core.Organisation.name).where(core.Organisation.id.in_(oids))).all()})
-    return names
-
-
 def void_and_reissue(actor, bill, community, reason: str):
     """Void a bill (and its lines) with a reason and issue it again from today's data (e.g. a
     corrected area); money already paid moves to the new bill (any excess becomes credit)."""
@@ -1058,9 +1219,9 @@ def void_and_reissue(actor, bill, community, reason: str):
     db.session.flush()
     period = parse_period(bill.period)
     items = billable_items(community, period)
-    others = {k for k in _live_line_keys(community.id, period.code)}
-    cands = [c for c in compute_candidates(community, period, items, skip_keys=others)
-             if c.unit_id == bill.unit_id and c.payer_key == bill.payer_key]
+    others = _live_line_keys(community.id, period.code, [bill.unit_id])
+    cands = [c for c in compute_candidates(community, period, items, skip_keys=others, only=[bill.unit_id])
+             if c.payer_key == bill.payer_key]
     new = Bill(area_id=bill.area_id, community_id=bill.community_id, unit_id=bill.unit_id, run_id=bill.run_id,
                kind="periodic", period=bill.period, payer_key=bill.payer_key, payer_person_id=bill.payer_person_id,
                payer_org_id=bill.payer_org_id, payer_name=bill.payer_name,
@@ -1498,7 +1659,7 @@ def add_ledger_entry(actor, community, *, year, kind: str, label: str, amount, s
 def disclosure_figures(community, year: int) -> dict:
     """The year's figures: income billed and collected by item, expenses by cost item, common-part
     income less its costs (the owners'), 酬金制 budget against actual and 酬金, the maintenance fund."""
-    from plugins.fees.models import Allocation, Bill, BillLine, FeeItem, LedgerEntry
+    from plugins.fees.models import Allocation, Bill, BillLine, FeeItem, FundImport, FundLine, LedgerEntry
 
     billed = db.session.execute(select(FeeItem.name, func.sum(BillLine.amount)).join(FeeItem).join(Bill).where(
         BillLine.community_id == community.id, BillLine.voided_at.is_(None), Bill.kind == "periodic",
@@ -1509,6 +1670,13 @@ def disclosure_figures(community, year: int) -> dict:
     entries = db.session.scalars(select(LedgerEntry).where(
         LedgerEntry.community_id == community.id, LedgerEntry.year == year, LedgerEntry.voided_at.is_(None))
         .order_by(LedgerEntry.kind, LedgerEntry.id)).all()
+
+    statement = db.session.execute(
+        select(FundLine.day, FundLine.description, FundLine.amount_in, FundLine.amount_out, FundLine.balance,
+               FundImport.holder).join(FundImport, FundImport.id == FundLine.import_id).where(
+            FundLine.community_id == community.id, FundLine.voided_at.is_(None),
+            FundLine.day >= dt.date(year, 1, 1), FundLine.day <= dt.date(year, 12, 31))
+        .order_by(FundLine.day, FundLine.id)).all()
 
     def pick(kind):
         return [(e.label, e.amount, e.source) for e in entries if e.kind == kind]
@@ -1540,8 +1708,11 @@ def disclosure_figures(community, year: int) -> dict:
         "budget": [{"label": lb, "amount": str(a)} for lb, a, _s in budget],
         "budget_total": str(total(budget)),
         "commission": None if commission is None else str(commission),
-        "fund_movements": [{"label": lb, "amount": str(a), "source": s} for lb, a, s in pick("fund_movement")],
-        "fund_balance": str(total(pick("fund_balance"))),
+        "fund_movements": [{"label": lb, "amount": str(a), "source": s} for lb, a, s in pick("fund_movement")]
+        + [{"label": f"{day.isoformat()} {text}".strip(), "amount": str(a_in - a_out), "source": holder}
+           for day, text, a_in, a_out, _b, holder in statement],
+        # the holder's statement states the balance itself; figures entered by hand count otherwise
+        "fund_balance": str(statement[-1][4] if statement else total(pick("fund_balance"))),
     }
     if contract is not None and contract.model == "commission":
         figures["owners_surplus"] = str(income_total - total(expenses) - (commission or ZERO))
@@ -1661,6 +1832,246 @@ def apply_fee_change(actor, change, community):
     return create_item(actor, community, data)
 
 
+# ---------------------------------------------------------------------------------------------
+# Maintenance fund (专项维修资金) statements, imported from the holder's Excel or CSV file
+# ---------------------------------------------------------------------------------------------
+
+FUND_MAX_ROWS = 20_000
+# canonical column → the header the template uses, and other spellings found on statements
+FUND_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("day", "日期", ("date", "day", "交易日期", "记账日期", "入账日期")),
+    ("description", "摘要", ("description", "说明", "交易摘要", "用途", "备注")),
+    ("amount_in", "收入", ("in", "amount_in", "存入", "转入", "贷方发生额", "收入金额")),
+    ("amount_out", "支出", ("out", "amount_out", "支取", "转出", "借方发生额", "支出金额")),
+    ("balance", "余额", ("balance", "账户余额", "结余")),
+]
+FUND_REQUIRED = ("day", "amount_in", "amount_out", "balance")
+_FUND_HEADERS = {alias.strip().lower(): key for key, label, aliases in FUND_COLUMNS
+                 for alias in (key, label, *aliases)}
+_DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DAY_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+@dataclass(frozen=True)
+class FundRow:
+    line: int  # row number in the spreadsheet (the header is row 1)
+    day: dt.date
+    description: str
+    amount_in: Decimal
+    amount_out: Decimal
+    balance: Decimal
+
+    @property
+    def fingerprint(self) -> str:
+        text = f"{self.day.isoformat()}|{self.description}|{self.amount_in}|{self.amount_out}|{self.balance}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class FundPlan:
+    """What a statement import would do; ``problems`` non-empty means nothing may be written."""
+
+    rows: list[FundRow]
+    problems: list
+    new: list[FundRow]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> dict:
+        return {"rows": len(self.rows), "new": len(self.new), "already_imported": len(self.rows) - len(self.new),
+                "total_in": str(sum((r.amount_in for r in self.new), ZERO)),
+                "total_out": str(sum((r.amount_out for r in self.new), ZERO)),
+                "opening_balance": str(self.rows[0].balance - self.rows[0].amount_in + self.rows[0].amount_out)
+                if self.rows else None,
+                "closing_balance": str(self.rows[-1].balance) if self.rows else None}
+
+
+def _fund_day(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    m = _DAY.match(text) or _DAY_COMPACT.match(text)
+    if not m:
+        raise RuleError("day", "Not a valid date: use 2026-03-05.")
+    try:
+        day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise RuleError("day", "This date does not exist.") from None
+    if not 2000 <= day.year <= 2100:
+        raise RuleError("day", "Not a valid date: use 2026-03-05.")
+    return day
+
+
+def _fund_amount(value, column: str) -> Decimal:
+    """An amount cell: empty is zero; numbers as Excel stores them; text with digits and a point only."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ZERO
+    if isinstance(value, bool):
+        raise RuleError(column, "Not a valid amount.")
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # the shortest text that round-trips: 1234.5, not 1234.4999…
+    elif isinstance(value, int):
+        value = Decimal(value)
+    return parse_amount(value, column, maximum=Decimal("10000000000"))
+
+
+def check_fund_statement(table: list[list]) -> tuple[list[FundRow], list]:
+    """Check every row of a statement (pure): the header, dates, amounts (Decimal, never negative, no
+    "1,234.5"), one of in or out per row, date order, and that each balance follows from the previous
+    row's. Returns the clean rows and the problems (``ImportProblem``, rows numbered as in the file)."""
+    Problem = core.ImportProblem
+    if not table:
+        return [], [Problem(1, "", _("The file is empty."))]
+    keys: list[str | None] = []
+    problems = []
+    for cell in table[0]:
+        h = (str(cell).strip() if cell is not None else "").lower()
+        key = _FUND_HEADERS.get(h)
+        if key in keys:
+            problems.append(Problem(1, h, _("This column appears twice.")))
+            key = None
+        keys.append(key)
+    for required in FUND_REQUIRED:
+        if required not in keys:
+            label = next(lb for k, lb, _a in FUND_COLUMNS if k == required)
+            problems.append(Problem(1, label, _("This column is required.")))
+    if problems:
+        return [], problems
+    if len(table) - 1 > FUND_MAX_ROWS:
+        return [], [Problem(1, "", _("At most %(n)s rows per file.", n=FUND_MAX_ROWS))]
+    rows: list[FundRow] = []
+    previous: FundRow | None = None
+    for n, raw in enumerate(table[1:], start=2):
+        values = {k: v for k, v in zip(keys, raw, strict=False) if k}
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+            continue
+        found = {}
+        before = len(problems)
+        for key, parse in (("day", _fund_day), ("amount_in", _fund_amount), ("amount_out", _fund_amount),
+                           ("balance", _fund_amount)):
+            value = values.get(key)
+            if key in ("day", "balance") and (value is None or (isinstance(value, str) and not value.strip())):
+                problems.append(Problem(n, key, _("This field is required.")))
+                continue
+            try:
+                found[key] = parse(value) if key == "day" else parse(value, key)
+            except RuleError as err:
+                problems.append(Problem(n, key, _(err.message, **{k: str(v) for k, v in err.params.items()})))
+        description = str(values.get("description") or "").strip()[:200]
+        if len(problems) > before:
+            previous = None  # the chain restarts after a bad row: its balance cannot be trusted
+            continue
+        amount_in, amount_out = found["amount_in"], found["amount_out"]
+        if amount_in and amount_out:
+            problems.append(Problem(n, "amount_out", _("A row has an amount in or an amount out, not both.")))
+            previous = None
+            continue
+        if not amount_in and not amount_out:
+            problems.append(Problem(n, "amount_in", _("Give an amount in or an amount out.")))
+            previous = None
+            continue
+        row = FundRow(n, found["day"], description, amount_in, amount_out, found["balance"])
+        if previous is not None:
+            if row.day < previous.day:
+                problems.append(Problem(n, "day", _("Rows must be in date order (row %(row)s is later).",
+                                                    row=previous.line)))
+            expected = previous.balance + amount_in - amount_out
+            if expected != row.balance:
+                problems.append(Problem(n, "balance", _(
+                    "The balance does not reconcile: %(prev)s + %(in)s − %(out)s = %(expected)s, not %(given)s.",
+                    prev=previous.balance, **{"in": amount_in}, out=amount_out, expected=expected,
+                    given=row.balance)))
+        elif rows and row.day < rows[-1].day:
+            problems.append(Problem(n, "day", _("Rows must be in date order (row %(row)s is later).",
+                                                row=rows[-1].line)))
+        rows.append(row)
+        previous = row
+    if not rows and not problems:
+        problems.append(Problem(2, "", _("The file has no movements.")))
+    return rows, problems
+
+
+def plan_fund_import(community, rows: list[FundRow], problems: list | None = None) -> FundPlan:
+    """Which rows are new (rows already imported are recognised by their fingerprint), and whether the
+    first new row follows the balance already on record before it."""
+    from plugins.fees.models import FundLine
+
+    problems = list(problems or [])
+    fingerprints = [r.fingerprint for r in rows]
+    known: set[str] = set()
+    for start in range(0, len(fingerprints), 500):
+        known.update(db.session.scalars(select(FundLine.fingerprint).where(
+            FundLine.community_id == community.id, FundLine.voided_at.is_(None),
+            FundLine.fingerprint.in_(fingerprints[start:start + 500]))))
+    new = [r for r in rows if r.fingerprint not in known]
+    if rows and not problems and rows[0].fingerprint not in known:
+        first = rows[0]
+        before = db.session.execute(select(FundLine.day, FundLine.balance).where(
+            FundLine.community_id == community.id, FundLine.voided_at.is_(None), FundLine.day <= first.day)
+            .order_by(FundLine.day.desc(), FundLine.id.desc()).limit(1)).first()
+        if before is not None and before.balance + first.amount_in - first.amount_out != first.balance:
+            problems.append(core.ImportProblem(first.line, "balance", _(
+                "The balance does not follow the statement already imported (%(balance)s on %(day)s).",
+                balance=before.balance, day=before.day.isoformat())))
+    return FundPlan(rows, problems, new)
+
+
+def import_fund_statement(actor, community, data: bytes, filename: str, *, holder: str = "",
+                          dry_run: bool = False):
+    """Read, check and (unless ``dry_run``) record a statement file. All or nothing: any bad row
+    raises ``ImportRefused`` with every problem and writes nothing. Returns (plan, import record or
+    None). Flushes, never commits."""
+    from plugins.fees.models import FundImport, FundLine
+
+    holder = (holder or "").strip()
+    if len(holder) > 120:
+        raise Invalid(fields={"holder": [_("At most %(n)s characters.", n=120)]})
+    table = core.read_table(data, filename)
+    rows, problems = check_fund_statement(table)
+    plan = plan_fund_import(community, rows, problems)
+    if plan.problems:
+        raise core.ImportRefused(plan.problems)
+    if dry_run:
+        return plan, None
+    record = FundImport(area_id=community.area_id, community_id=community.id, holder=holder,
+                        filename=(filename or "")[-200:], rows=len(rows), added=len(plan.new),
+                        imported_by_id=getattr(actor, "id", None))
+    db.session.add(record)
+    db.session.flush()
+    if plan.new:
+        now = utcnow()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(FundLine.__table__), [
+                    {"area_id": community.area_id, "community_id": community.id, "import_id": record.id,
+                     "day": r.day, "description": r.description, "amount_in": r.amount_in,
+                     "amount_out": r.amount_out, "balance": r.balance, "fingerprint": r.fingerprint,
+                     "created_at": now, "updated_at": now} for r in plan.new])
+        except IntegrityError:  # the same statement imported at the same moment by someone else
+            raise Conflict(_("This statement is being imported by someone else; try again.")) from None
+    _audit(actor, "fund.import", "fees_fund_import", record.id, community,
+           {"rows": len(rows), "added": len(plan.new), "holder": holder})
+    return plan, record
+
+
+def fund_lines(community_id: int, year: int | None = None):
+    from plugins.fees.models import FundLine
+
+    stmt = select(FundLine).where(FundLine.community_id == community_id, FundLine.voided_at.is_(None))
+    if year is not None:
+        stmt = stmt.where(FundLine.day >= dt.date(year, 1, 1), FundLine.day <= dt.date(year, 12, 31))
+    return db.session.scalars(stmt.order_by(FundLine.day, FundLine.id)).all()
+
+
+def fund_statement_template() -> bytes:
+    """An empty statement with the expected columns, as CSV (UTF-8 with BOM, so Excel opens it)."""
+    return ("\ufeff" + ",".join(label for _k, label, _a in FUND_COLUMNS) + "\r\n").encode()
+
+
 def _rule_messages() -> list[str]:  # pragma: no cover - lets the catalogue extractor see them
     return [
         _("A government-guided price needs its allowed range."),
@@ -1668,6 +2079,11 @@ def _rule_messages() -> list[str]:  # pragma: no cover - lets the catalogue extr
         _("Enter the reference rate in the settings before a late fee."),
         _("Must not be negative."),
         _("No handling fee may be added to utilities collected for others."),
+        _("Not a valid amount."),
+        _("Not a valid amount: use digits and a decimal point only."),
+        _("Not a valid date: use 2026-03-05."),
+        _("This date does not exist."),
+        _("Too large."),
         _("Nothing to split over: every share is zero."),
         _("Overlaps the effective dates of the same item (%(s)s–%(e)s)."),
         _("Prepayment beyond the cap of %(n)s months (%(limit)s yuan)."),

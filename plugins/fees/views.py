@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import secrets
+import time
 from decimal import Decimal
+from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -14,7 +17,16 @@ from sqlalchemy import func, select
 import core
 from core import Forbidden, Invalid, NotFound, db
 from plugins.fees import services as svc
-from plugins.fees.forms import ItemForm, LedgerForm, PaymentForm, ReasonForm, RunForm, SharedCostForm
+from plugins.fees.forms import (
+    FundConfirmForm,
+    FundUploadForm,
+    ItemForm,
+    LedgerForm,
+    PaymentForm,
+    ReasonForm,
+    RunForm,
+    SharedCostForm,
+)
 from plugins.fees.models import (
     Allocation,
     Bill,
@@ -24,6 +36,7 @@ from plugins.fees.models import (
     Disclosure,
     FeeChange,
     FeeItem,
+    FundImport,
     Payment,
     Reading,
     SharedCost,
@@ -632,3 +645,89 @@ def portal_receipt(payment_id):
         raise NotFound()
     c = db.session.get(core.Community, p.community_id)
     return render_template("fees/receipt.html", c=c, p=p, units=_units({p.unit_id}), portal=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Maintenance fund (专项维修资金) statements: upload → preview (per-row report) → confirm
+# ---------------------------------------------------------------------------------------------
+
+
+def _fund_upload_dir() -> Path:
+    folder = Path(current_app.config["INSTANCE_PATH"]) / "uploads" / "fees_fund"
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - 86_400  # previews never confirmed are kept a day
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+    return folder
+
+
+@bp.route("/c/<int:cid>/fund")
+@login_required
+def fund(cid):
+    c = community_for(cid, "fees.disclosure.read")
+    year = request.args.get("year", type=int)
+    lines = svc.fund_lines(c.id, year)
+    imports = db.session.scalars(select(FundImport).where(FundImport.community_id == c.id)
+                                 .order_by(FundImport.id.desc()).limit(50)).all()
+    can_manage = core.can(current_user, "fees.disclosure.manage", community=c)
+    return render_template("fees/fund.html", c=c, lines=lines, imports=imports, year=year,
+                           form=FundUploadForm() if can_manage else None)
+
+
+@bp.route("/c/<int:cid>/fund/template.csv")
+@login_required
+def fund_template(cid):
+    community_for(cid, "fees.disclosure.read")
+    return send_file(io.BytesIO(svc.fund_statement_template()), as_attachment=True,
+                     download_name="fund-statement.csv", mimetype="text/csv")
+
+
+@bp.route("/c/<int:cid>/fund/import", methods=["POST"])
+@login_required
+def fund_import(cid):
+    c = community_for(cid, "fees.disclosure.manage")
+    form = FundUploadForm()
+    if not form.validate_on_submit():
+        raise Invalid(fields=form.errors)
+    storage = form.file.data
+    data = storage.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    name = storage.filename or ""
+    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+        raise Invalid(fields={"file": [_("The upload is too large.")]})
+    holder = form.holder.data or ""
+    try:
+        plan, _record = svc.import_fund_statement(current_user, c, data, name, holder=holder, dry_run=True)
+    except core.ImportRefused as exc:
+        return render_template("fees/fund_preview.html", c=c, filename=name, problems=exc.problems[:500],
+                               problem_count=len(exc.problems), summary=None, confirm=None), 422
+    token = f"{secrets.token_urlsafe(18)}.{name.rsplit('.', 1)[-1].lower()}"
+    (_fund_upload_dir() / token).write_bytes(data)
+    return render_template("fees/fund_preview.html", c=c, filename=name, problems=[], problem_count=0,
+                           summary=plan.summary(), new=plan.new[:200],
+                           confirm=FundConfirmForm(formdata=None, token=token, holder=holder))
+
+
+@bp.route("/c/<int:cid>/fund/import/confirm", methods=["POST"])
+@login_required
+def fund_import_confirm(cid):
+    c = community_for(cid, "fees.disclosure.manage")
+    form = FundConfirmForm()
+    if not form.validate_on_submit():
+        raise Invalid(fields=form.errors)
+    path = _fund_upload_dir() / form.token.data
+    if not path.is_file():
+        flash(_("This preview has expired; upload the file again."), "warning")
+        return redirect(url_for("fees.fund", cid=c.id))
+    try:
+        plan, _record = svc.import_fund_statement(current_user, c, path.read_bytes(), path.name,
+                                                  holder=form.holder.data or "")
+    except core.ImportRefused as exc:  # the records changed since the preview
+        db.session.rollback()
+        return render_template("fees/fund_preview.html", c=c, filename=path.name, problems=exc.problems[:500],
+                               problem_count=len(exc.problems), summary=None, confirm=None), 422
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Statement imported: %(new)s new movements, %(old)s already on record.",
+            new=len(plan.new), old=len(plan.rows) - len(plan.new)), "success")
+    return redirect(url_for("fees.fund", cid=c.id))

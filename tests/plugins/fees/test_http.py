@@ -243,3 +243,27 @@ def test_refund_of_prepayment_credit_page(setup, client, login_as, db, make):
     assert svc.unit_credit(units[0].id) == 0
     assert client.post(f"/fees/c/{c.id}/refund-credit",
                        data={"unit_id": units[0].id, "reason": "again"}).status_code == 409
+
+
+def test_chinese_back_office_shows_fee_settings_permissions_and_jobs_in_chinese(setup, client, login_as, app):
+    from flask_babel import force_locale
+
+    from core.auth.permissions import all_permissions
+    from plugins.fees import jobs, permissions, settings_schema
+
+    c, *_ = setup(n_units=1)
+    login_as("manager", c)
+    page = client.get(f"/settings/?scope_type=community&scope_id={c.id}&lang=zh").get_data(as_text=True)
+    for setting in settings_schema():
+        with app.test_request_context("/?lang=zh"), force_locale("zh"):
+            label, source = str(setting.label), str(setting.source)
+        with app.test_request_context("/?lang=en"), force_locale("en"):
+            english = str(setting.label)
+        assert label != english and label in page and source in page, setting.key
+        assert english not in page, setting.key
+    declared = all_permissions()
+    with app.test_request_context("/?lang=zh"), force_locale("zh"):
+        for key, spec in permissions().items():
+            assert str(declared[key]["label"]) == str(spec["label"])
+            assert not str(spec["label"]).isascii(), key
+        assert all(not str(job.description).isascii() for job in jobs())
