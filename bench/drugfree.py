@@ -106,7 +106,6 @@ def baseline(area_ids, on):
     from sqlalchemy import Boolean, Date, Integer, String, text
 
     from core import db, decrypt
-    from plugins.drugfree import rules, services
 
     conn = db.session.connection()
     ids = ",".join(str(i) for i in area_ids)
@@ -126,7 +125,7 @@ def baseline(area_ids, on):
     conn.execute(text("SELECT a.case_id, v.day FROM drugfree_visits v JOIN drugfree_aftercare a "
                       f"ON v.aftercare_id = a.id WHERE v.area_id IN ({ids})").columns(
         case_id=Integer, day=Date)).all()
-    moved = {r[0] for r in statuses if r[1] == rules.MOVED_OUT}
+    moved = {r[0] for r in statuses if r[1] == "moved_out"}
     refs = {int(decrypt(r[5])) for r in cases if r[0] in moved and r[5]}
     if refs:
         conn.execute(text("SELECT person_id, area_id FROM residencies WHERE person_id IN "
@@ -136,8 +135,9 @@ def baseline(area_ids, on):
     conn.execute(text("SELECT area_id, count(*) FROM drugfree_incidents "
                       f"WHERE area_id IN ({ids}) AND day >= :start AND day <= :on GROUP BY area_id").bindparams(
         start=dt.date(on.year, 1, 1), on=on)).all()
-    keys = ",".join(f"'drugfree.{name}'" for name in services.LIMIT_SETTINGS)
-    conn.execute(text(f"SELECT key, scope_type, scope_id, value FROM setting_values WHERE key IN ({keys})")).all()
+    conn.execute(text("SELECT key, scope_type, scope_id, value FROM setting_values WHERE key IN "
+                      "('drugfree.clean_years', 'drugfree.sentence_exclude_months', 'drugfree.missing_exclude_years', "
+                      "'drugfree.report_days', 'drugfree.helper_days', 'drugfree.visits_per_month')")).all()
     return len(cases)
 
 
