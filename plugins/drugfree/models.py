@@ -47,12 +47,15 @@ class Case(_Restricted, Model):
     reduced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    statuses: Mapped[list[StatusChange]] = relationship(back_populates="case", order_by="StatusChange.start",
-                                                       cascade="all, delete-orphan")
-    relapses: Mapped[list[Relapse]] = relationship(back_populates="case", order_by="Relapse.day",
-                                                  cascade="all, delete-orphan")
-    aftercare: Mapped[Aftercare | None] = relationship(back_populates="case", uselist=False,
-                                                      cascade="all, delete-orphan")
+    # Targets by module path: a bare class name is looked up across every plugin's models.
+    statuses: Mapped[list[StatusChange]] = relationship(
+        "plugins.drugfree.models.StatusChange", back_populates="case",
+        order_by="plugins.drugfree.models.StatusChange.start", cascade="all, delete-orphan")
+    relapses: Mapped[list[Relapse]] = relationship(
+        "plugins.drugfree.models.Relapse", back_populates="case", order_by="plugins.drugfree.models.Relapse.day",
+        cascade="all, delete-orphan")
+    aftercare: Mapped[Aftercare | None] = relationship(
+        "plugins.drugfree.models.Aftercare", back_populates="case", uselist=False, cascade="all, delete-orphan")
 
 
 class StatusChange(_Restricted, Model):
@@ -66,7 +69,7 @@ class StatusChange(_Restricted, Model):
     sentence_months: Mapped[int | None] = mapped_column(Integer)
     reported_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Encrypted(6000))
-    case: Mapped[Case] = relationship(back_populates="statuses")
+    case: Mapped[Case] = relationship("plugins.drugfree.models.Case", back_populates="statuses")
 
 
 class Relapse(_Restricted, Model):
@@ -77,7 +80,7 @@ class Relapse(_Restricted, Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("drugfree_cases.id"), index=True)
     day: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Encrypted(6000))
-    case: Mapped[Case] = relationship(back_populates="relapses")
+    case: Mapped[Case] = relationship("plugins.drugfree.models.Case", back_populates="relapses")
 
 
 class Aftercare(_Restricted, Model):
@@ -90,9 +93,10 @@ class Aftercare(_Restricted, Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("drugfree_cases.id"), index=True, unique=True)
     helper: Mapped[str] = mapped_column(Encrypted(1000))
     assigned_on: Mapped[dt.date] = mapped_column(Date)
-    case: Mapped[Case] = relationship(back_populates="aftercare")
-    visits: Mapped[list[Visit]] = relationship(back_populates="aftercare", order_by="Visit.day",
-                                              cascade="all, delete-orphan")
+    case: Mapped[Case] = relationship("plugins.drugfree.models.Case", back_populates="aftercare")
+    visits: Mapped[list[Visit]] = relationship(
+        "plugins.drugfree.models.Visit", back_populates="aftercare", order_by="plugins.drugfree.models.Visit.day",
+        cascade="all, delete-orphan")
 
 
 class Visit(_Restricted, Model):
@@ -103,7 +107,7 @@ class Visit(_Restricted, Model):
     aftercare_id: Mapped[int] = mapped_column(ForeignKey("drugfree_aftercare.id"), index=True)
     day: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Encrypted(6000))
-    aftercare: Mapped[Aftercare] = relationship(back_populates="visits")
+    aftercare: Mapped[Aftercare] = relationship("plugins.drugfree.models.Aftercare", back_populates="visits")
 
 
 class Incident(_Restricted, Model):

@@ -7,9 +7,11 @@ the same rules. DOMAIN.md §5 is the specification; docs/drugfree.md states ever
 
 from __future__ import annotations
 
-import bisect
+import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 # Statuses of a case (status history). Derived states (stable, excluded) are not statuses.
 USING = "using"  # known current user, in no programme
@@ -47,16 +49,16 @@ class Limits:
     visits_per_month: int = 1  # practice: at least one 帮教 visit a month
 
 
-@dataclass(frozen=True)
-class StatusEvent:
+# Status events and case facts are built by the thousand when every area is evaluated: immutable
+# tuples are the cheapest records to build and read in CPython, and the loaders build them from rows.
+class StatusEvent(NamedTuple):
     status: str
     start: dt.date
     sentence_months: int | None = None  # sentenced / compulsory: length ordered
     reported_on: dt.date | None = None  # community_detox / community_rehab: when the person reported
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+class CaseFacts(NamedTuple):
     ref: int  # the case id (never the person)
     registered_on: dt.date  # when the police register first recorded the person
     statuses: tuple[StatusEvent, ...] = ()  # in date order (the loaders sort them)
@@ -73,6 +75,36 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def years_before(on: dt.date, years: int) -> dt.date | None:
+    """The last day from which ``years`` full years have passed by ``on``:
+    ``add_years(day, years) <= on`` exactly when ``day <= years_before(on, years)``. None when the
+    calendar has no such day (``on`` within the first ``years`` years AD)."""
+    year = on.year - years
+    if year < dt.MINYEAR:
+        return None
+    if on.month == 2 and on.day >= 28:  # 29 February counts to 28 February in common years
+        leap_day = calendar.isleap(year) and (on.day == 29 or not calendar.isleap(on.year))
+        return dt.date(year, 2, 29 if leap_day else 28)
+    return on.replace(year=year)
+
+
+class Cutoffs(NamedTuple):
+    """A date with the limits' cut-off days worked out once, for checking many cases on it."""
+
+    on: dt.date
+    stable_by: dt.date | None  # clean since this day or earlier: the required years are done (stable)
+    missing_by: dt.date | None  # missing since this day or earlier: long enough to be excluded
+
+    @classmethod
+    def of(cls, on: dt.date, limits: Limits) -> Cutoffs:
+        return _cutoffs(on, limits.clean_years, limits.missing_exclude_years)
+
+
+@functools.lru_cache(maxsize=256)  # the same few dates for every area of an evaluation
+def _cutoffs(on: dt.date, clean_years: int, missing_years: int) -> Cutoffs:
+    return Cutoffs(on, years_before(on, clean_years), years_before(on, missing_years))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -109,16 +141,21 @@ def clean_start(case: CaseFacts, on: dt.date) -> dt.date | None:
 
 def exclusion(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:
     """Why the person is not counted as a user on ``on`` (one of ``EXCLUDED_REASONS``), or None."""
-    event = status_on(case, on)
+    return _exclusion(case, status_on(case, on), Cutoffs.of(on, limits), limits)
+
+
+def _exclusion(case: CaseFacts, event: StatusEvent | None, cut: Cutoffs, limits: Limits) -> str | None:
+    """``exclusion`` with the status on the date already found."""
     if event is None:
         return None
-    if event.status in (ABROAD, DEAD):
-        return event.status
-    if event.status == MOVED_OUT and not case.lives_in_area:
+    status = event.status
+    if status in (ABROAD, DEAD):
+        return status
+    if status == MOVED_OUT and not case.lives_in_area:
         return MOVED_OUT
-    if event.status == SENTENCED and (event.sentence_months or 0) >= limits.sentence_exclude_months:
+    if status == SENTENCED and (event.sentence_months or 0) >= limits.sentence_exclude_months:
         return SENTENCED
-    if event.status == MISSING and on >= add_years(event.start, limits.missing_exclude_years):
+    if status == MISSING and cut.missing_by is not None and event.start <= cut.missing_by:
         return MISSING
     return None  # compulsory isolation (at most 3 years less a day of order) never excludes
 
@@ -127,15 +164,18 @@ def category(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | N
     """``CURRENT``, ``FORMER``, ``STABLE``, an exclusion reason, or None if not yet registered."""
     if case.registered_on > on:
         return None
-    reason = exclusion(case, on, limits)
+    return _category(case, status_on(case, on), Cutoffs.of(on, limits), limits)
+
+
+def _category(case: CaseFacts, event: StatusEvent | None, cut: Cutoffs, limits: Limits) -> str:
+    """``category`` of a case registered by the date, with its status on the date already found."""
+    reason = _exclusion(case, event, cut, limits)
     if reason is not None:
         return reason
-    start = clean_start(case, on)
+    start = clean_start(case, cut.on)
     if start is None:
         return CURRENT
-    if on >= add_years(start, limits.clean_years):
-        return STABLE
-    return FORMER
+    return STABLE if cut.stable_by is not None and start <= cut.stable_by else FORMER
 
 
 def returned_on(case: CaseFacts, on: dt.date) -> dt.date | None:
@@ -155,29 +195,48 @@ def aftercare_problem(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -
     """Why a returnee's 接茬帮教 falls short on ``on`` (``"no_helper"``, ``"late_helper"``,
     ``"missed_visits"``), or None when it holds or the person is no returnee."""
     back = returned_on(case, on)
-    if back is None:
-        return None
+    return None if back is None else _aftercare_problem(case, back, on, limits)
+
+
+def _aftercare_problem(case: CaseFacts, back: dt.date, on: dt.date, limits: Limits) -> str | None:
+    """``aftercare_problem`` of a returnee who came back on ``back``."""
     deadline = back + dt.timedelta(days=limits.helper_days)
     assigned = case.helper_assigned_on if case.helper_assigned_on and case.helper_assigned_on <= on else None
     if assigned is None:
         return "no_helper" if on > deadline else None
     if assigned > deadline:
         return "late_helper"
-    visits = sorted(v for v in case.visits if back <= v <= on)
-    month, lo = 0, back
-    while True:  # every whole month since the return
-        hi = add_months(back, month + 1)
-        if hi > on:
-            return None
-        if bisect.bisect_left(visits, hi) - bisect.bisect_left(visits, lo) < limits.visits_per_month:
-            return "missed_visits"
-        month, lo = month + 1, hi
+    # Month k since the return runs from add_months(back, k) up to the day before add_months(back, k + 1);
+    # every whole month up to ``on`` needs its visits.
+    whole = months_since(back, on)
+    if whole == 0:
+        return None
+    per_month = [0] * whole
+    for day in case.visits:
+        if back <= day:
+            k = months_since(back, day)
+            if k < whole:
+                per_month[k] += 1
+    return "missed_visits" if min(per_month) < limits.visits_per_month else None
+
+
+def months_since(start: dt.date, day: dt.date) -> int:
+    """How many whole months from ``start`` to ``day`` (``day`` on or after ``start``): the largest k
+    with ``add_months(start, k) <= day``."""
+    k = (day.year - start.year) * 12 + day.month - start.month
+    # add_months(start, k) falls in day's month, on start's day or, if that month is shorter, its last day
+    if day.day < start.day and (start.day <= 28 or day.day < calendar.monthrange(day.year, day.month)[1]):
+        k -= 1
+    return k
 
 
 def reporting_state(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:
     """The 15-day reporting check of the latest community order: ``"in_time"``, ``"late"``,
     ``"overdue"`` (not reported and past the deadline), ``"pending"``, or None (no such order)."""
-    event = status_on(case, on)
+    return _reporting_state(status_on(case, on), on, limits)
+
+
+def _reporting_state(event: StatusEvent | None, on: dt.date, limits: Limits) -> str | None:
     if event is None or event.status not in COMMUNITY_ORDERS:
         return None
     deadline = event.start + dt.timedelta(days=limits.report_days)
@@ -257,64 +316,83 @@ def contradictions(s: Summary) -> dict[str, list[str]]:
 
 def summarise(cases: list[CaseFacts], on: dt.date, incidents: int = 0,
               limits: Limits = Limits()) -> Summary:
-    """Count named cases on ``on``; ``people`` keeps the case refs behind each count (officer only)."""
+    """Count named cases on ``on``; ``people`` keeps the case refs behind each count (officer only).
+    Each case's status on ``on`` and its return date are found once and shared by the checks."""
     s = Summary(incidents=incidents)
     people: dict[str, list[int]] = {}
-    year_start = dt.date(on.year, 1, 1)
-    last_year_start, last_year_end = dt.date(on.year - 1, 1, 1), dt.date(on.year - 1, 12, 31)
+    relapsed: list[int] = []
+    cut = Cutoffs.of(on, limits)
+    year_start, last_year_start = dt.date(on.year, 1, 1), dt.date(on.year - 1, 1, 1)
+    last_year_end = dt.date(on.year - 1, 12, 31)
+    this_year, last_year = Cutoffs.of(year_start, limits), Cutoffs.of(last_year_start, limits)
+    monitored = (CURRENT, FORMER)  # under dynamic monitoring: counted as a user, not yet stable
 
     def note(key, ref):
         people.setdefault(key, []).append(ref)
 
     for case in cases:
-        cat = category(case, on, limits)
-        if cat is None:
+        # relapse rate: relapses in the year over those monitored at its start (registered by ``on`` or not)
+        if case.relapses:
+            this = sum(1 for d in case.relapses if year_start <= d <= on)
+            if this:
+                s.relapses_this_year += this
+                relapsed.append(case.ref)
+            s.relapses_last_year += sum(1 for d in case.relapses if last_year_start <= d <= last_year_end)
+        event = at_this_year = at_last_year = None  # status_on() the three dates, in one walk
+        for e in case.statuses:
+            if e.start > on:
+                break
+            event = e
+            if e.start <= year_start:
+                at_this_year = e
+                if e.start <= last_year_start:
+                    at_last_year = e
+        registered = case.registered_on
+        if registered <= year_start and _category(case, at_this_year, this_year, limits) in monitored:
+            s.monitored_start_this_year += 1
+        if registered <= last_year_start and _category(case, at_last_year, last_year, limits) in monitored:
+            s.monitored_start_last_year += 1
+
+        if registered > on:
             continue
+        cat = _category(case, event, cut, limits)
         s.registered += 1
-        if cat in EXCLUDED_REASONS:
+        if cat == CURRENT:
+            s.current += 1
+        elif cat == FORMER:
+            s.former += 1
+        elif cat == STABLE:
+            s.former += 1
+            s.stable += 1
+        else:  # excluded
             setattr(s, cat, getattr(s, cat) + 1)
             note(f"excluded_{cat}", case.ref)
             continue
-        if cat == CURRENT:
-            s.current += 1
-        else:
-            s.former += 1
-            if cat == STABLE:
-                s.stable += 1
         note(cat, case.ref)
-        if year_start <= case.registered_on <= on:
+        if year_start <= registered:
             s.new_this_year += 1
             note("new_this_year", case.ref)
         if cat == STABLE:
             continue  # out of dynamic monitoring
-        event = status_on(case, on)
         if event is not None and event.status == MISSING:
             s.missing_recent += 1
             note("missing_recent", case.ref)
-        if returned_on(case, on) is not None:
+        back = returned_on(case, on)
+        if back is not None:
             s.returnees += 1
-            if aftercare_problem(case, on, limits) is None:
+            if _aftercare_problem(case, back, on, limits) is None:
                 s.returnees_ok += 1
             else:
                 note("aftercare_short", case.ref)
-        state = reporting_state(case, on, limits)
-        if state in ("in_time", "late", "overdue"):
+        state = _reporting_state(event, on, limits)
+        if state is not None and state != "pending":
             s.orders_due += 1
             if state == "in_time":
                 s.orders_in_time += 1
             else:
                 note("reporting_" + state, case.ref)
-    for case in cases:  # relapse rate: relapses in the year over those monitored at its start
-        this = sum(1 for d in case.relapses if year_start <= d <= on)
-        last = sum(1 for d in case.relapses if last_year_start <= d <= last_year_end)
-        if this:
-            s.relapses_this_year += this
-            note("relapsed_this_year", case.ref)
-        s.relapses_last_year += last
-        if category(case, year_start, limits) in (CURRENT, FORMER):
-            s.monitored_start_this_year += 1
-        if category(case, last_year_start, limits) in (CURRENT, FORMER):
-            s.monitored_start_last_year += 1
+    if relapsed:
+        people["relapsed_this_year"] = relapsed
     s.people = people
     return s
 
@@ -331,15 +409,13 @@ def relapse_rate(relapses: int, monitored_at_start: int) -> float:
     return relapses / monitored_at_start
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     code: str
     passed: bool
     counts: dict  # the figures the decision used
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     on: dt.date
     meets: bool
     checks: tuple[Check, ...]

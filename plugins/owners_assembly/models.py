@@ -42,7 +42,10 @@ class Meeting(Model):
     result_notice_id: Mapped[int | None] = mapped_column(Integer)
     total_area: Mapped[int] = mapped_column(BigInteger, default=0)  # hundredths of m², exact
     total_heads: Mapped[int] = mapped_column(Integer, default=0)
-    items: Mapped[list[AgendaItem]] = relationship(back_populates="meeting", order_by="AgendaItem.position")
+    # Targets by module path: a bare class name is looked up across every plugin's models.
+    items: Mapped[list[AgendaItem]] = relationship(
+        "plugins.owners_assembly.models.AgendaItem", back_populates="meeting",
+        order_by="plugins.owners_assembly.models.AgendaItem.position")
 
 
 class AgendaItem(Model):
@@ -61,8 +64,9 @@ class AgendaItem(Model):
     # filled when the meeting closes
     result: Mapped[dict | None] = mapped_column(JSON)
     passed: Mapped[bool | None] = mapped_column(Boolean)
-    meeting: Mapped[Meeting] = relationship(back_populates="items")
-    candidates: Mapped[list[Candidate]] = relationship(order_by="Candidate.id")
+    meeting: Mapped[Meeting] = relationship("plugins.owners_assembly.models.Meeting", back_populates="items")
+    candidates: Mapped[list[Candidate]] = relationship(
+        "plugins.owners_assembly.models.Candidate", order_by="plugins.owners_assembly.models.Candidate.id")
 
 
 class RollEntry(Model):

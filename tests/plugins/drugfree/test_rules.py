@@ -205,3 +205,76 @@ def test_summary_is_always_consistent(kinds, clean_days, lives):
     s = r.summarise(cases, D)
     assert r.contradictions(s) == {}
     assert s.registered == len(cases)
+
+
+@given(st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31)), st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31)),
+       st.integers(1, 6))
+def test_years_before_is_the_last_day_with_the_years_done(day, on, years):
+    assert (r.add_years(day, years) <= on) == (day <= r.years_before(on, years))
+
+
+def test_years_before_around_leap_days():
+    assert r.years_before(dt.date(2027, 2, 28), 3) == dt.date(2024, 2, 29)  # 29 Feb 2024 + 3 years = 28 Feb 2027
+    assert r.years_before(dt.date(2028, 2, 29), 3) == dt.date(2025, 2, 28)
+    assert r.years_before(dt.date(2028, 2, 28), 4) == dt.date(2024, 2, 28)  # 29 Feb 2024 + 4 years = 29 Feb 2028
+    assert r.years_before(dt.date(3, 6, 1), 3) is None  # no day of the calendar is 3 years before
+    assert r.category(case(ev(r.MISSING, dt.date(1, 1, 1)), registered=dt.date(1, 1, 1)), dt.date(3, 6, 1)) == r.CURRENT
+
+
+def months_walk(back, on, visits, per_month):
+    """The month check spelt out: every whole month since the return, one window after another."""
+    month, lo = 0, back
+    while (hi := r.add_months(back, month + 1)) <= on:
+        if sum(1 for v in visits if lo <= v < hi) < per_month:
+            return "missed_visits"
+        month, lo = month + 1, hi
+    return None
+
+
+@given(st.dates(dt.date(2023, 1, 1), dt.date(2025, 12, 31)), st.integers(0, 900),
+       st.lists(st.integers(-40, 1000), max_size=40), st.integers(0, 2))
+def test_visit_months_counted_as_a_month_by_month_walk(back, days, offsets, per_month):
+    on = back + dt.timedelta(days=days)
+    visits = [back + dt.timedelta(days=o) for o in offsets]
+    c = case(ev(r.COMPULSORY, back - dt.timedelta(days=400), sentence_months=24), ev(r.RELEASED, back),
+             helper=back, visits=visits)
+    limits = r.Limits(visits_per_month=per_month)
+    assert r.aftercare_problem(c, on, limits) == months_walk(back, on, visits, per_month)
+
+
+def test_months_since_at_month_ends():
+    assert r.months_since(dt.date(2026, 1, 31), dt.date(2026, 2, 27)) == 0
+    assert r.months_since(dt.date(2026, 1, 31), dt.date(2026, 2, 28)) == 1  # add_months gives 28 February
+    assert r.months_since(dt.date(2026, 1, 31), dt.date(2026, 3, 30)) == 1
+    assert r.months_since(dt.date(2026, 1, 31), dt.date(2026, 3, 31)) == 2
+    assert r.months_since(dt.date(2026, 1, 15), dt.date(2026, 1, 15)) == 0
+
+
+DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2027, 6, 30))
+EVENTS = st.lists(st.tuples(st.sampled_from(r.STATUSES), DAYS, st.sampled_from([None, 12, 24, 36, 48]),
+                            st.one_of(st.none(), DAYS)), max_size=4)
+CASES = st.lists(st.tuples(DAYS, EVENTS, st.one_of(st.none(), DAYS), st.lists(DAYS, max_size=3), st.booleans(),
+                           st.one_of(st.none(), DAYS), st.lists(DAYS, max_size=30)), max_size=8)
+
+
+@given(CASES, DAYS)
+def test_summary_counts_what_the_case_rules_say(rows, on):
+    cases = [r.CaseFacts(i, registered, tuple(r.StatusEvent(*e) for e in sorted(events, key=lambda e: e[1])), clean,
+                         tuple(relapses), lives, helper, tuple(visits))
+             for i, (registered, events, clean, relapses, lives, helper, visits) in enumerate(rows)]
+    s = r.summarise(cases, on)
+    cats = {c.ref: r.category(c, on) for c in cases}
+    assert s.registered == sum(1 for v in cats.values() if v is not None)
+    for name in (r.CURRENT, r.STABLE, *r.EXCLUDED_REASONS):
+        assert s.people.get(name if name in (r.CURRENT, r.STABLE) else f"excluded_{name}", []) == [
+            ref for ref, v in cats.items() if v == name]
+    assert s.former == sum(1 for v in cats.values() if v in (r.FORMER, r.STABLE))
+    dynamic = [c for c in cases if cats[c.ref] in (r.CURRENT, r.FORMER)]
+    returnees = [c for c in dynamic if r.returned_on(c, on) is not None]
+    assert s.returnees == len(returnees)
+    assert s.returnees_ok == sum(1 for c in returnees if r.aftercare_problem(c, on) is None)
+    assert s.orders_due == sum(1 for c in dynamic if r.reporting_state(c, on) in ("in_time", "late", "overdue"))
+    assert s.missing_recent == sum(1 for c in dynamic if (e := r.status_on(c, on)) and e.status == r.MISSING)
+    for day, count in ((dt.date(on.year, 1, 1), s.monitored_start_this_year),
+                       (dt.date(on.year - 1, 1, 1), s.monitored_start_last_year)):
+        assert count == sum(1 for c in cases if r.category(c, day) in (r.CURRENT, r.FORMER))
