@@ -64,9 +64,26 @@ class CaseFacts(NamedTuple):
     statuses: tuple[StatusEvent, ...] = ()  # in date order (the loaders sort them)
     clean_since: dt.date | None = None  # the day 戒断 began (last recorded use)
     relapses: tuple[dt.date, ...] = ()
-    lives_in_area: bool = True  # from the core residency records
+    lives_in_area: bool = True  # lives in the area the case counts in (core residency records)
     helper_assigned_on: dt.date | None = None
     visits: tuple[dt.date, ...] = ()
+
+
+def counting_area(held_in: int, residences) -> tuple[int, bool]:
+    """(the area a case counts in, whether the person lives there) on a date. ``residences`` are the
+    person's residencies current on that date as (area id, start date or None, residency id). People
+    count where they actually live (temporary residents and 人户分离 included): the area of their
+    residence, the holding area ``held_in`` when it is one of them (several homes, one of them here),
+    else the latest begun (then the latest recorded). With no residence on the date the case counts
+    where it is held, and the person does not live there."""
+    best = None
+    for area_id, start, rid in residences:
+        if area_id == held_in:
+            return held_in, True
+        key = (start or dt.date.min, rid)
+        if best is None or key > best[0]:
+            best = (key, area_id)
+    return (best[1], True) if best is not None else (held_in, False)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -383,17 +383,15 @@ def save_aggregate(actor, area: Area, *, on_date: dt.date, counts: dict, source:
 # ---------------------------------------------------------------- evaluation
 
 def facts_of(cases: list[Case], on: dt.date) -> list[rules.CaseFacts]:
-    """Cases as plain facts, with "lives in the area" from the core residency records (one query)."""
+    """Cases as plain facts, "lives in the area" meaning where the case counts on ``on`` by the core
+    residency records (``rules.counting_area``; one query)."""
+    _flush_pending()
     refs = {c.id: int(c.person_ref) for c in cases if c.person_ref}
-    living: set[tuple[int, int]] = set()
-    if refs:
-        living = set(db.session.execute(select(Residency.person_id, Residency.area_id).where(
-            Residency.person_id.in_(set(refs.values())),
-            or_(Residency.start_date.is_(None), Residency.start_date <= on),
-            or_(Residency.end_date.is_(None), Residency.end_date >= on))))
+    homes = _residences(set(refs.values()), on) if refs else {}
     out = []
     for c in cases:
-        lives = (refs[c.id], c.area_id) in living if c.id in refs else c.lives_in_area
+        lives = (rules.counting_area(c.area_id, homes.get(refs[c.id], ()))[1] if c.id in refs
+                 else c.lives_in_area)
         care = c.aftercare
         out.append(rules.CaseFacts(
             ref=c.id, registered_on=c.registered_on, clean_since=c.clean_since, lives_in_area=lives,
@@ -439,57 +437,98 @@ def incidents_in_year(area_ids: list[int], on: dt.date) -> dict[int, int]:
         Incident.area_id), area_ids=list(area_ids)).all())
 
 
-def load_facts(area_ids: list[int], on: dt.date) -> dict[int, list[rules.CaseFacts]]:
-    """Every case of the areas as plain facts, reading only the columns the rules need with Core
-    selects (five queries whatever the number of areas, the area list bound once per query; a
-    person reference is decrypted once, and only where residence decides)."""
+def _residences(people, on: dt.date) -> dict[int, list[tuple]]:
+    """Each person's residencies current on ``on`` as (area id, start, residency id), in one query."""
+    out: dict[int, list[tuple]] = {}
+    if people:
+        for person_id, *rest in _read(select(
+                Residency.person_id, Residency.area_id, Residency.start_date, Residency.id).where(
+                _among(Residency.person_id, "people"),
+                or_(Residency.start_date.is_(None), Residency.start_date <= on),
+                or_(Residency.end_date.is_(None), Residency.end_date >= on)), people=sorted(people)).all():
+            out.setdefault(person_id, []).append(tuple(rest))
+    return out
+
+
+def _moved_in(area_ids: list[int], on: dt.date) -> dict[int, int]:
+    """Case id → person id of the cases held by other areas whose person has a residency in
+    ``area_ids`` on ``on``: found through the keyed person index of those residents, so no other
+    area's reference is decrypted. Nothing to do (one small query) when no case is held elsewhere."""
+    others = _read(select(Case.id, Case.person_index).where(
+        ~_among(Case.area_id), Case.person_index.is_not(None)), area_ids=area_ids).all()
+    if not others:
+        return {}
+    residents = _read(select(Residency.person_id).distinct().where(
+        _among(Residency.area_id),
+        or_(Residency.start_date.is_(None), Residency.start_date <= on),
+        or_(Residency.end_date.is_(None), Residency.end_date >= on)), area_ids=area_ids).scalars().all()
+    by_index = {_person_index(p): p for p in residents}
+    return {case_id: by_index[index] for case_id, index in others if index in by_index}
+
+
+def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.CaseFacts]], dict[int, int]]:
+    """The cases that count in each area on ``on`` as plain facts, and the area holding each case
+    that counts elsewhere than where it is held.
+
+    A case counts where its person lives on ``on`` by the core residency records
+    (``rules.counting_area``): the cases held by these areas whose person lives here or nowhere on
+    record, and the cases held elsewhere whose person lives here now. Only the columns the rules
+    need, with Core selects, a fixed number of queries whatever the number of areas; each person
+    reference is decrypted once, in memory, and never stored."""
     area_ids = list(area_ids)
+    wanted = set(area_ids)
     _flush_pending()
-    case_rows = _read(select(
-        Case.id, Case.area_id, Case.registered_on, Case.clean_since, Case.lives_in_area,
-        type_coerce(Case.person_ref, String)).where(_among(Case.area_id)),  # still encrypted
-        area_ids=area_ids).all()
+    columns = (Case.id, Case.area_id, Case.registered_on, Case.clean_since, Case.lives_in_area,
+               type_coerce(Case.person_ref, String))  # the reference still encrypted
+    case_rows = _read(select(*columns).where(_among(Case.area_id)), area_ids=area_ids).all()
+    person = {r[0]: int(decrypt(r[5])) for r in case_rows if r[5]}
+    moved_in = _moved_in(area_ids, on)
+    if moved_in:
+        case_rows += _read(select(*columns).where(_among(Case.id, "cases")), cases=sorted(moved_in)).all()
+        person.update(moved_in)
+    homes = _residences(set(person.values()), on)
+    counted: dict[int, tuple[int, bool]] = {}  # case id → (area it counts in, lives there)
+    for case_id, held_in, _reg, _clean, lives, _ref in case_rows:
+        if case_id in person:
+            where = rules.counting_area(held_in, homes.get(person[case_id], ()))
+        else:  # reduced after monitoring: no reference left, it stays where it is held
+            where = (held_in, lives)
+        if where[0] in wanted:
+            counted[case_id] = where
+    holding = sorted({r[1] for r in case_rows if r[0] in counted})
     statuses: dict[int, list] = {}
     relapses: dict[int, list] = {}
     helpers: dict[int, dt.date] = {}
     visits: dict[int, list] = {}
-    moved: set[int] = set()
-    if case_rows:
-        event, moved_out = rules.StatusEvent, rules.MOVED_OUT
+    if counted:
+        event = rules.StatusEvent
         for case_id, status, start, months, reported in _read(select(
                 StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
                 StatusChange.reported_on).where(_among(StatusChange.area_id)).order_by(
-                StatusChange.start, StatusChange.id), area_ids=area_ids).all():
+                StatusChange.start, StatusChange.id), area_ids=holding).all():
             statuses.setdefault(case_id, []).append(event(status, start, months, reported))
-            if status == moved_out:
-                moved.add(case_id)
         for case_id, day in _read(select(Relapse.case_id, Relapse.day).where(_among(Relapse.area_id)),
-                                  area_ids=area_ids).all():
+                                  area_ids=holding).all():
             relapses.setdefault(case_id, []).append(day)
         helpers = dict(_read(select(Aftercare.case_id, Aftercare.assigned_on).where(
-            _among(Aftercare.area_id)), area_ids=area_ids).all())
+            _among(Aftercare.area_id)), area_ids=holding).all())
         for case_id, day in _read(select(Aftercare.case_id, Visit.day).join(
-                Visit, Visit.aftercare_id == Aftercare.id).where(_among(Visit.area_id)), area_ids=area_ids).all():
+                Visit, Visit.aftercare_id == Aftercare.id).where(_among(Visit.area_id)), area_ids=holding).all():
             visits.setdefault(case_id, []).append(day)
-    # Only "moved out" depends on where the person lives now: decrypt just those references.
-    refs = {r[0]: int(decrypt(r[5])) for r in case_rows if r[5] and r[0] in moved}
-    living: set[tuple[int, int]] = set()
-    if refs:
-        living = {(person_id, area_id) for person_id, area_id in _read(
-            select(Residency.person_id, Residency.area_id).where(
-                _among(Residency.person_id, "people"),
-                or_(Residency.start_date.is_(None), Residency.start_date <= on),
-                or_(Residency.end_date.is_(None), Residency.end_date >= on)),
-            people=sorted(set(refs.values()))).all()}
     out: dict[int, list[rules.CaseFacts]] = {a: [] for a in area_ids}
+    elsewhere: dict[int, int] = {}
     facts, none = rules.CaseFacts, ()
-    for case_id, area_id, registered_on, clean_since, lives, _ref in case_rows:
-        if case_id in refs:
-            lives = (refs[case_id], area_id) in living
+    for case_id, held_in, registered_on, clean_since, _lives, _ref in case_rows:
+        where = counted.get(case_id)
+        if where is None:
+            continue
+        area_id, lives = where
+        if area_id != held_in:
+            elsewhere[case_id] = held_in
         out[area_id].append(facts(case_id, registered_on, tuple(statuses.get(case_id, none)), clean_since,
                                   tuple(relapses.get(case_id, none)), lives, helpers.get(case_id),
                                   tuple(visits.get(case_id, none))))
-    return out
+    return out, elsewhere
 
 
 def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rules.Summary | None]]:
@@ -509,13 +548,22 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
             out[area_id] = ("aggregate", rules.Summary(
                 **{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
     if named:
-        facts = load_facts(named, on)
+        facts, elsewhere = load_facts(named, on)
         incidents = incidents_in_year(named, on)
         limits = limits_for_areas([_AreaRef(i) for i in named])
         for area_id in named:
-            out[area_id] = ("named", rules.summarise(facts[area_id], on, incidents.get(area_id, 0),
-                                                     limits[area_id]))
+            summary = rules.summarise(facts[area_id], on, incidents.get(area_id, 0), limits[area_id])
+            if elsewhere:
+                _hide_held_elsewhere(summary, elsewhere)
+            out[area_id] = ("named", summary)
     return out
+
+
+def _hide_held_elsewhere(summary: rules.Summary, elsewhere: dict[int, int]) -> None:
+    """The count moves with the person, the record does not: a case held by another area's officer
+    is counted here but left out of the people behind the counts (only its holder reads it)."""
+    summary.people = {key: kept for key, refs in summary.people.items()
+                      if (kept := [r for r in refs if r not in elsewhere])}
 
 
 def summarise_area(area: Area, on: dt.date) -> tuple[str, rules.Summary | None]:
