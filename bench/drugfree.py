@@ -129,14 +129,14 @@ def baseline(area_ids, on):
         person_ref=String)).all()
     conn.execute(text(
         "SELECT case_id, status, start, sentence_months, reported_on FROM drugfree_status_changes "
-        f"WHERE area_id IN ({ids}) ORDER BY start, id").columns(
+        f"WHERE area_id IN ({ids}) ORDER BY case_id, start, id").columns(
         case_id=Integer, status=String, start=Date, sentence_months=Integer, reported_on=Date)).all()
-    conn.execute(text(f"SELECT case_id, day FROM drugfree_relapses WHERE area_id IN ({ids})").columns(
+    conn.execute(text(f"SELECT case_id, day FROM drugfree_relapses WHERE area_id IN ({ids}) ORDER BY case_id").columns(
         case_id=Integer, day=Date)).all()
     conn.execute(text(f"SELECT case_id, assigned_on FROM drugfree_aftercare WHERE area_id IN ({ids})").columns(
         case_id=Integer, assigned_on=Date)).all()
     conn.execute(text("SELECT a.case_id, v.day FROM drugfree_visits v JOIN drugfree_aftercare a "
-                      f"ON v.aftercare_id = a.id WHERE v.area_id IN ({ids})").columns(
+                      f"ON v.aftercare_id = a.id WHERE v.area_id IN ({ids}) ORDER BY a.case_id").columns(
         case_id=Integer, day=Date)).all()
     refs = {int(decrypt(r[5])) for r in cases if r[5]}
     if refs:

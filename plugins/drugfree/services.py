@@ -10,10 +10,23 @@ import csv
 import datetime as dt
 import io
 import json
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, any_, bindparam, func, inspect, or_, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    String,
+    TypeDecorator,
+    any_,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
@@ -420,13 +433,23 @@ def _flush_pending() -> None:
         db.session.flush()
 
 
+class _JsonIds(TypeDecorator):
+    """A list of ids bound as one JSON text (SQLite reads it with ``json_each``)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return json.dumps(list(value))
+
+
 def _among(column, name: str = "area_ids"):
-    """``column`` is one of the ids bound as ``name``. PostgreSQL takes the list as one array
-    (``= ANY``): bound one by one, a thousand ids cost more to send and plan than the rows they
-    select. Elsewhere (SQLite) the usual expanded ``IN``, which costs little there."""
+    """``column`` is one of the ids bound as ``name``, the list bound as one value: one by one, a
+    thousand ids cost more to bind, send and plan than the rows they select. PostgreSQL takes an
+    array (``= ANY``); SQLite a JSON array read by ``json_each``."""
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
-    return column.in_(bindparam(name, expanding=True))
+    return column.in_(select(func.json_each(bindparam(name, type_=_JsonIds())).table_valued("value").c.value))
 
 
 def incidents_in_year(area_ids: list[int], on: dt.date) -> dict[int, int]:
@@ -441,12 +464,12 @@ def _residences(people, on: dt.date) -> dict[int, list[tuple]]:
     """Each person's residencies current on ``on`` as (area id, start, residency id), in one query."""
     out: dict[int, list[tuple]] = {}
     if people:
-        for person_id, *rest in _read(select(
+        for row in _read(select(
                 Residency.person_id, Residency.area_id, Residency.start_date, Residency.id).where(
                 _among(Residency.person_id, "people"),
                 or_(Residency.start_date.is_(None), Residency.start_date <= on),
                 or_(Residency.end_date.is_(None), Residency.end_date >= on)), people=sorted(people)).all():
-            out.setdefault(person_id, []).append(tuple(rest))
+            out.setdefault(row[0], []).append(row[1:])
     return out
 
 
@@ -483,51 +506,49 @@ def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.C
     case_rows = _read(select(*columns).where(_among(Case.area_id)), area_ids=area_ids).all()
     person = {r[0]: int(decrypt(r[5])) for r in case_rows if r[5]}
     moved_in = _moved_in(area_ids, on)
+    holding = area_ids
     if moved_in:
-        case_rows += _read(select(*columns).where(_among(Case.id, "cases")), cases=sorted(moved_in)).all()
+        more = _read(select(*columns).where(_among(Case.id, "cases")), cases=sorted(moved_in)).all()
+        case_rows += more
         person.update(moved_in)
+        holding = sorted(wanted | {r[1] for r in more})
     homes = _residences(set(person.values()), on)
-    counted: dict[int, tuple[int, bool]] = {}  # case id → (area it counts in, lives there)
-    for case_id, held_in, _reg, _clean, lives, _ref in case_rows:
-        if case_id in person:
-            where = rules.counting_area(held_in, homes.get(person[case_id], ()))
-        else:  # reduced after monitoring: no reference left, it stays where it is held
-            where = (held_in, lives)
-        if where[0] in wanted:
-            counted[case_id] = where
-    holding = sorted({r[1] for r in case_rows if r[0] in counted})
-    statuses: dict[int, list] = {}
-    relapses: dict[int, list] = {}
-    helpers: dict[int, dt.date] = {}
-    visits: dict[int, list] = {}
-    if counted:
-        event = rules.StatusEvent
-        for case_id, status, start, months, reported in _read(select(
-                StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
-                StatusChange.reported_on).where(_among(StatusChange.area_id)).order_by(
-                StatusChange.start, StatusChange.id), area_ids=holding).all():
-            statuses.setdefault(case_id, []).append(event(status, start, months, reported))
-        for case_id, day in _read(select(Relapse.case_id, Relapse.day).where(_among(Relapse.area_id)),
-                                  area_ids=holding).all():
-            relapses.setdefault(case_id, []).append(day)
-        helpers = dict(_read(select(Aftercare.case_id, Aftercare.assigned_on).where(
-            _among(Aftercare.area_id)), area_ids=holding).all())
-        for case_id, day in _read(select(Aftercare.case_id, Visit.day).join(
-                Visit, Visit.aftercare_id == Aftercare.id).where(_among(Visit.area_id)), area_ids=holding).all():
-            visits.setdefault(case_id, []).append(day)
+    # Side tables of every case held by these areas (a case held here that counts elsewhere is
+    # dropped below): grouped per case in one pass each, ordered by case in SQL.
+    event = rules.StatusEvent._make
+    statuses = {case_id: tuple(event(r[1:]) for r in rows) for case_id, rows in groupby(_read(select(
+        StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
+        StatusChange.reported_on).where(_among(StatusChange.area_id)).order_by(
+        StatusChange.case_id, StatusChange.start, StatusChange.id), area_ids=holding).all(), itemgetter(0))}
+    relapses = {case_id: tuple(r[1] for r in rows) for case_id, rows in groupby(_read(select(
+        Relapse.case_id, Relapse.day).where(_among(Relapse.area_id)).order_by(Relapse.case_id),
+        area_ids=holding).all(), itemgetter(0))}
+    helpers = dict(_read(select(Aftercare.case_id, Aftercare.assigned_on).where(
+        _among(Aftercare.area_id)), area_ids=holding).all())
+    visits = {case_id: tuple(r[1] for r in rows) for case_id, rows in groupby(_read(select(
+        Aftercare.case_id, Visit.day).join(Visit, Visit.aftercare_id == Aftercare.id).where(
+        _among(Visit.area_id)).order_by(Aftercare.case_id), area_ids=holding).all(), itemgetter(0))}
     out: dict[int, list[rules.CaseFacts]] = {a: [] for a in area_ids}
     elsewhere: dict[int, int] = {}
-    facts, none = rules.CaseFacts, ()
-    for case_id, held_in, registered_on, clean_since, _lives, _ref in case_rows:
-        where = counted.get(case_id)
-        if where is None:
+    facts, none, counting_area = rules.CaseFacts, (), rules.counting_area
+    for case_id, held_in, registered_on, clean_since, lives, _ref in case_rows:
+        if case_id in person:
+            found = homes.get(person[case_id])
+            if not found:
+                area_id, lives = held_in, False
+            elif len(found) == 1:  # the usual case, as counting_area() decides it
+                area_id, lives = found[0][0], True
+            else:
+                area_id, lives = counting_area(held_in, found)
+        else:  # reduced after monitoring: no reference left, it stays where it is held
+            area_id = held_in
+        if area_id not in wanted:
             continue
-        area_id, lives = where
         if area_id != held_in:
             elsewhere[case_id] = held_in
-        out[area_id].append(facts(case_id, registered_on, tuple(statuses.get(case_id, none)), clean_since,
-                                  tuple(relapses.get(case_id, none)), lives, helpers.get(case_id),
-                                  tuple(visits.get(case_id, none))))
+        out[area_id].append(facts(case_id, registered_on, statuses.get(case_id, none), clean_since,
+                                  relapses.get(case_id, none), lives, helpers.get(case_id),
+                                  visits.get(case_id, none)))
     return out, elsewhere
 
 
