@@ -331,17 +331,24 @@ def contradictions(s: Summary) -> dict[str, list[str]]:
     return bad
 
 
+@functools.lru_cache(maxsize=64)  # every area of an evaluation shares the date and mostly the limits
+def _summary_dates(on: dt.date, limits: Limits) -> tuple:
+    """The dates ``summarise`` compares with, worked out once per date and limits."""
+    year_start, last_year_start = dt.date(on.year, 1, 1), dt.date(on.year - 1, 1, 1)
+    return (Cutoffs.of(on, limits), year_start, last_year_start, dt.date(on.year - 1, 12, 31),
+            Cutoffs.of(year_start, limits), Cutoffs.of(last_year_start, limits))
+
+
 def summarise(cases: list[CaseFacts], on: dt.date, incidents: int = 0,
               limits: Limits = Limits()) -> Summary:
     """Count named cases on ``on``; ``people`` keeps the case refs behind each count (officer only).
     Each case's status on ``on`` and its return date are found once and shared by the checks."""
     s = Summary(incidents=incidents)
+    if not cases:
+        return s
     people: dict[str, list[int]] = {}
     relapsed: list[int] = []
-    cut = Cutoffs.of(on, limits)
-    year_start, last_year_start = dt.date(on.year, 1, 1), dt.date(on.year - 1, 1, 1)
-    last_year_end = dt.date(on.year - 1, 12, 31)
-    this_year, last_year = Cutoffs.of(year_start, limits), Cutoffs.of(last_year_start, limits)
+    cut, year_start, last_year_start, last_year_end, this_year, last_year = _summary_dates(on, limits)
     monitored = (CURRENT, FORMER)  # under dynamic monitoring: counted as a user, not yet stable
 
     def note(key, ref):
