@@ -42,7 +42,12 @@ def schema_name(schema) -> str:
 
 def make_api(app) -> Api:
     from apispec.ext.marshmallow import MarshmallowPlugin
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
+    if not event.contains(Session, "before_flush", refuse_writes_when_read_only):  # once per process
+        event.listen(Session, "before_flush", refuse_writes_when_read_only)
+        event.listen(Session, "do_orm_execute", refuse_write_statements_when_read_only)
     return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
 
 
@@ -107,19 +112,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _account_from_bearer():
-    from core.auth.models import ApiToken
+@functools.cache
+def _token_statement():
+    """The bearer-token lookup, built once: one round trip for the token, its account and the grants
+    every permission check reads."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import joinedload
 
+    from core.auth.models import Account, ApiToken
+
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+            .options(joinedload(ApiToken.account).joinedload(Account.grants)))
+
+
+def _account_from_bearer():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    from sqlalchemy.orm import joinedload
-
-    from core.auth.models import Account
-
-    # one round trip for the token, its account and the grants every permission check reads
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip()))
-                              .options(joinedload(ApiToken.account).joinedload(Account.grants)))
+    token = db.session.scalar(_token_statement(), {"token_hash": hash_token(header[7:].strip())})
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
         raise Unauthorized(code="invalid_token")
@@ -137,11 +147,20 @@ def current_account():
     return g.get("account")
 
 
-def api_auth(fn):
-    """Require an authenticated account; a session cookie is accepted only for safe methods."""
+def api_auth(fn=None, *, read_only: bool = False):
+    """Require an authenticated account; a session cookie is accepted only for safe methods.
+
+    ``@api_auth(read_only=True)`` marks a view that never writes: on PostgreSQL its statements run
+    without a transaction around them (no BEGIN and ROLLBACK round trips; under READ COMMITTED every
+    statement reads its own snapshot either way), and any attempt to write raises instead.
+    """
+    if fn is None:
+        return functools.partial(api_auth, read_only=read_only)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if read_only:
+            _read_only_session()
         account = _account_from_bearer()
         if account is None and request.method in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
             account = current_user._get_current_object()
@@ -151,3 +170,27 @@ def api_auth(fn):
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A view declared read-only tried to write: a programming error, never half-written data."""
+
+
+def _read_only_session() -> None:
+    session = db.session()
+    session.info["read_only"] = True
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def refuse_writes_when_read_only(session, _flush_context=None, _instances=None) -> None:
+    """``before_flush``: a read-only session must have nothing to flush."""
+    if session.info.get("read_only") and (
+            session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)):
+        raise ReadOnlyViolation("a read-only API view tried to write")
+
+
+def refuse_write_statements_when_read_only(state) -> None:
+    """``do_orm_execute``: nor run an INSERT, UPDATE or DELETE of its own."""
+    if state.session.info.get("read_only") and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnlyViolation("a read-only API view tried to write")

@@ -6,6 +6,7 @@ never commit, and call the ticket hooks after the change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -15,7 +16,8 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from core.audit.services import record as audit
 from core.auth.models import Account, Role
@@ -276,12 +278,20 @@ def can_see(account, ticket: Ticket) -> bool:
     return can(account, "tickets.read", community=community) or is_reporter(account, ticket)
 
 
+@functools.cache
+def _visible_statement():
+    """The ticket with the community its scope check reads (into the identity map, so ``can_see``
+    does not query again) and the category every answer names: one round trip, built once."""
+    return (select(Ticket, Community).join(Community, Community.id == Ticket.community_id)
+            .options(joinedload(Ticket.category)).where(Ticket.id == bindparam("ticket_id")))
+
+
 def get_visible(account, ticket_id: int) -> Ticket:
     """The ticket if ``account`` may see it; 404 otherwise (its existence is not revealed)."""
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or not can_see(account, ticket):
+    row = db.session.execute(_visible_statement(), {"ticket_id": ticket_id}).one_or_none()
+    if row is None or not can_see(account, row.Ticket):
         raise NotFound()
-    return ticket
+    return row.Ticket
 
 
 def visible_tickets_stmt(account):
