@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -159,15 +160,14 @@ def api_auth(fn=None, *, read_only: bool = False):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if read_only:
-            _read_only_session()
-        account = _account_from_bearer()
-        if account is None and request.method in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
-            account = current_user._get_current_object()
-        if account is None:
-            raise Unauthorized()
-        g.account = account
-        return fn(*args, **kwargs)
+        with read_only_session() if read_only else contextlib.nullcontext():
+            account = _account_from_bearer()
+            if account is None and request.method in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
+                account = current_user._get_current_object()
+            if account is None:
+                raise Unauthorized()
+            g.account = account
+            return fn(*args, **kwargs)
 
     return wrapper
 
@@ -176,11 +176,23 @@ class ReadOnlyViolation(RuntimeError):
     """A view declared read-only tried to write: a programming error, never half-written data."""
 
 
-def _read_only_session() -> None:
+@contextlib.contextmanager
+def read_only_session():
+    """Run the block on the request's own, still unused session in read-only mode, then close it.
+
+    A session already in use (an outer context's) is left exactly as it is."""
     session = db.session()
+    if session.in_transaction():
+        yield session
+        return
     session.info["read_only"] = True
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield session
+    finally:
+        session.info.pop("read_only", None)
+        session.close()  # the connection goes back to the pool in its usual transactional mode
 
 
 def refuse_writes_when_read_only(session, _flush_context=None, _instances=None) -> None:

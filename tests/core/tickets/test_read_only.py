@@ -4,7 +4,7 @@ write in them is refused, and the ticket views keep every access rule."""
 import pytest
 from sqlalchemy import select, update
 
-from core.api.base import ReadOnlyViolation, _read_only_session
+from core.api.base import ReadOnlyViolation, read_only_session
 from core.auth.models import ApiToken
 from core.database import utcnow
 from core.testing import assert_envelope, is_postgres
@@ -14,8 +14,7 @@ from core.tickets.models import Ticket, TicketComment
 def test_a_read_only_session_refuses_changes_and_write_statements(app, new_ticket, db):
     ticket = new_ticket()
     db.session.commit()
-    with app.app_context():  # a session of its own, as a request has
-        _read_only_session()
+    with app.app_context(), read_only_session():  # a session of its own, as a request has
         loaded = db.session.get(Ticket, ticket.id)
         loaded.title = "改过了"
         with pytest.raises(ReadOnlyViolation):
@@ -33,6 +32,15 @@ def test_a_read_only_session_refuses_changes_and_write_statements(app, new_ticke
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).title == ticket.title
     assert db.session.scalars(select(TicketComment).where(TicketComment.ticket_id == ticket.id)).all() == []
+
+
+def test_a_session_already_in_use_is_left_as_it_is(new_ticket, db):
+    ticket = new_ticket()  # the test's session is in a transaction
+    with read_only_session():
+        db.session.get(Ticket, ticket.id).title = "改过了"
+    db.session.flush()  # neither refused nor closed: the pending change is still there
+    assert ticket in db.session and ticket.title == "改过了"
+    assert "read_only" not in db.session.info
 
 
 def test_a_plain_session_still_writes(app, new_ticket, db):
@@ -54,8 +62,7 @@ def test_read_only_skips_the_transaction_on_postgresql_and_hands_back_a_transact
 
     one = make_app({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
     try:
-        with one.app_context():
-            _read_only_session()
+        with one.app_context(), read_only_session():
             assert autocommits(handle.session.connection()) is is_postgres()
         with one.app_context():  # the only pooled connection, checked out again by a writing request
             assert autocommits(handle.session.connection()) is False
