@@ -114,23 +114,33 @@ def hash_token(token: str) -> str:
 
 
 @functools.cache
-def _token_statement():
+def _token_statement(read_only: bool = False):
     """The bearer-token lookup, built once: one round trip for the token, its account and the grants
-    every permission check reads."""
+    every permission check reads. A read-only view loads only the columns that reading needs (the
+    rest would load on first use); a writing one loads them all, so that its audited changes of an
+    account or token see their old values."""
     from sqlalchemy import bindparam
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import joinedload, load_only
 
-    from core.auth.models import Account, ApiToken
+    from core.auth.models import Account, ApiToken, Grant
 
-    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
-            .options(joinedload(ApiToken.account).joinedload(Account.grants)))
+    account = joinedload(ApiToken.account)
+    grants = account.joinedload(Account.grants)
+    options = [grants]
+    if read_only:
+        options = [load_only(ApiToken.account_id, ApiToken.last_used_at, ApiToken.expires_at, ApiToken.revoked_at),
+                   account.defer(Account.password_hash).defer(Account.failed_logins).defer(Account.locked_until)
+                   .defer(Account.last_login_at).defer(Account.created_at).defer(Account.updated_at),
+                   grants.defer(Grant.created_at).defer(Grant.updated_at)]
+    return select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(*options)
 
 
 def _account_from_bearer():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = db.session.scalar(_token_statement(), {"token_hash": hash_token(header[7:].strip())})
+    token = db.session.scalar(_token_statement(bool(db.session.info.get("read_only"))),
+                              {"token_hash": hash_token(header[7:].strip())})
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
         raise Unauthorized(code="invalid_token")
