@@ -100,3 +100,15 @@ def test_read_only_ticket_views_keep_their_access_rules(client, scene, make, new
     db.session.commit()
     assert_envelope(client.get(f"/api/v1/tickets/{ticket.id}", headers=headers), 401, "invalid_token")
     assert_envelope(client.get(f"/api/v1/tickets/{ticket.id}"), 401)
+
+
+def test_read_only_views_accept_the_web_session_for_reading(client, scene, new_ticket, login_as, db):
+    ticket = new_ticket()
+    db.session.commit()
+    assert_envelope(client.get(f"/api/v1/tickets/{ticket.id}"), 401)
+    login_as(scene.staff)
+    assert client.get(f"/api/v1/tickets/{ticket.id}").get_json()["id"] == ticket.id
+    listed = client.get("/api/v1/tickets").get_json()
+    assert [t["id"] for t in listed["items"]] == [ticket.id]
+    transitions = client.get(f"/api/v1/tickets/{ticket.id}/transitions").get_json()
+    assert "accept" in transitions["allowed"]
