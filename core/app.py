@@ -75,7 +75,11 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(load_config(config))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        # Pooled connections are replaced after half an hour, and one that died with the server is
+        # discarded (with the whole pool) on first use. A ping before every checkout would cost each
+        # request a round trip; deployments whose network drops idle connections switch it on.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+            "pool_recycle": 1800, "pool_pre_ping": app.config.get("DATABASE_PRE_PING", False)})
 
     pm = plugin_host.make_manager()
     for dotted in CORE_AREAS_WITH_HOOKS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -42,7 +43,12 @@ def schema_name(schema) -> str:
 
 def make_api(app) -> Api:
     from apispec.ext.marshmallow import MarshmallowPlugin
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
+    if not event.contains(Session, "before_flush", refuse_writes_when_read_only):  # once per process
+        event.listen(Session, "before_flush", refuse_writes_when_read_only)
+        event.listen(Session, "do_orm_execute", refuse_write_statements_when_read_only)
     return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
 
 
@@ -107,19 +113,34 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _account_from_bearer():
-    from core.auth.models import ApiToken
+@functools.cache
+def _token_statement(read_only: bool = False):
+    """The bearer-token lookup, built once: one round trip for the token, its account and the grants
+    every permission check reads. A read-only view loads only the columns that reading needs (the
+    rest would load on first use); a writing one loads them all, so that its audited changes of an
+    account or token see their old values."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import joinedload, load_only
 
+    from core.auth.models import Account, ApiToken, Grant
+
+    account = joinedload(ApiToken.account)
+    grants = account.joinedload(Account.grants)
+    options = [grants]
+    if read_only:
+        options = [load_only(ApiToken.account_id, ApiToken.last_used_at, ApiToken.expires_at, ApiToken.revoked_at),
+                   account.defer(Account.password_hash).defer(Account.failed_logins).defer(Account.locked_until)
+                   .defer(Account.last_login_at).defer(Account.created_at).defer(Account.updated_at),
+                   grants.defer(Grant.created_at).defer(Grant.updated_at)]
+    return select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(*options)
+
+
+def _account_from_bearer():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    from sqlalchemy.orm import joinedload
-
-    from core.auth.models import Account
-
-    # one round trip for the token, its account and the grants every permission check reads
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip()))
-                              .options(joinedload(ApiToken.account).joinedload(Account.grants)))
+    token = db.session.scalar(_token_statement(bool(db.session.info.get("read_only"))),
+                              {"token_hash": hash_token(header[7:].strip())})
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
         raise Unauthorized(code="invalid_token")
@@ -137,17 +158,61 @@ def current_account():
     return g.get("account")
 
 
-def api_auth(fn):
-    """Require an authenticated account; a session cookie is accepted only for safe methods."""
+def api_auth(fn=None, *, read_only: bool = False):
+    """Require an authenticated account; a session cookie is accepted only for safe methods.
+
+    ``@api_auth(read_only=True)`` marks a view that never writes: on PostgreSQL its statements run
+    without a transaction around them (no BEGIN and ROLLBACK round trips; under READ COMMITTED every
+    statement reads its own snapshot either way), and any attempt to write raises instead.
+    """
+    if fn is None:
+        return functools.partial(api_auth, read_only=read_only)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        account = _account_from_bearer()
-        if account is None and request.method in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
-            account = current_user._get_current_object()
-        if account is None:
-            raise Unauthorized()
-        g.account = account
-        return fn(*args, **kwargs)
+        with read_only_session() if read_only else contextlib.nullcontext():
+            account = _account_from_bearer()
+            if account is None and request.method in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
+                account = current_user._get_current_object()
+            if account is None:
+                raise Unauthorized()
+            g.account = account
+            return fn(*args, **kwargs)
 
     return wrapper
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A view declared read-only tried to write: a programming error, never half-written data."""
+
+
+@contextlib.contextmanager
+def read_only_session():
+    """Run the block on the request's own, still unused session in read-only mode, then close it.
+
+    A session already in use (an outer context's) is left exactly as it is."""
+    session = db.session()
+    if session.in_transaction():
+        yield session
+        return
+    session.info["read_only"] = True
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield session
+    finally:
+        session.info.pop("read_only", None)
+        session.close()  # the connection goes back to the pool in its usual transactional mode
+
+
+def refuse_writes_when_read_only(session, _flush_context=None, _instances=None) -> None:
+    """``before_flush``: a read-only session must have nothing to flush."""
+    if session.info.get("read_only") and (
+            session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)):
+        raise ReadOnlyViolation("a read-only API view tried to write")
+
+
+def refuse_write_statements_when_read_only(state) -> None:
+    """``do_orm_execute``: nor run an INSERT, UPDATE or DELETE of its own."""
+    if state.session.info.get("read_only") and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnlyViolation("a read-only API view tried to write")

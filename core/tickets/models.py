@@ -88,6 +88,8 @@ class Ticket(Model):
     __table_args__ = (
         Index("ix_tickets_tickets_community_status", "community_id", "status"),
         Index("ix_tickets_tickets_community_created", "community_id", "created_at"),
+        # the ticket lists: a community's tickets, newest opened first
+        Index("ix_tickets_tickets_community_opened", "community_id", "opened_at"),
         Index("ix_tickets_tickets_unit_category", "unit_id", "category_id"),
     )
 
