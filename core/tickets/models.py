@@ -136,9 +136,11 @@ class Ticket(Model):
     deposit_paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deposit_refund_ref: Mapped[str | None] = mapped_column(String(80))
 
-    category: Mapped[TicketCategory] = relationship()
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    category: Mapped[TicketCategory] = relationship("core.tickets.models.TicketCategory")
     transitions: Mapped[list[TicketTransition]] = relationship(
-        back_populates="ticket", order_by="TicketTransition.id")
+        "core.tickets.models.TicketTransition", back_populates="ticket",
+        order_by="core.tickets.models.TicketTransition.id")
 
 
 class TicketTransition(Model):
@@ -155,7 +157,7 @@ class TicketTransition(Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
-    ticket: Mapped[Ticket] = relationship(back_populates="transitions")
+    ticket: Mapped[Ticket] = relationship("core.tickets.models.Ticket", back_populates="transitions")
 
 
 class TicketAssignment(Model):
