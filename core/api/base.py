@@ -6,12 +6,15 @@ import datetime as dt
 import functools
 import hashlib
 
+import marshmallow as ma
 from flask import g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api as _Api
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint as _Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
+from webargs.flaskparser import FlaskParser
 
 from core.database import db, utcnow
 from core.errors import Unauthorized, handle_http_exception
@@ -44,6 +47,46 @@ def make_api(app) -> Api:
     from apispec.ext.marshmallow import MarshmallowPlugin
 
     return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+
+
+# ids, counts and minutes live in INTEGER columns (32 bits on PostgreSQL); a bigger number can name
+# nothing that exists, and reaching the database it would fail there (overflow on SQLite, out of range
+# on PostgreSQL) instead of being refused as bad input
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
+
+
+def _integers_out_of_range(data):
+    """Field errors (marshmallow's shape) for every integer in ``data`` no INTEGER column can hold."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, int):
+        return None if DB_INT_MIN <= data <= DB_INT_MAX else [
+            _("Must be between %(low)s and %(high)s.", low=DB_INT_MIN, high=DB_INT_MAX)]
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list | tuple | set):
+        items = enumerate(data)
+    else:
+        return None
+    errors = {key: err for key, value in items if (err := _integers_out_of_range(value))}
+    return errors or None
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, refusing integers beyond the database's INTEGER range with a 422."""
+
+    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
+        data = super()._process_location_data(location_data, schema, req, location, unknown, validators)
+        errors = _integers_out_of_range(data)
+        if errors:
+            raise ma.ValidationError(errors if isinstance(errors, dict) else {"_schema": errors})
+        return data
+
+
+class Blueprint(_Blueprint):
+    """flask-smorest's Blueprint with our arguments parser; every area and plugin API uses this one."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
 
 class Api(_Api):

@@ -37,3 +37,53 @@ def test_openapi_document_and_browsable_page(client):
     assert "/api/v1/auth/tokens" in spec["paths"]
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and "/api/v1/auth/tokens" in page.get_data(as_text=True)
+
+
+HUGE = 2**70  # beyond SQLite's 64-bit INTEGER and PostgreSQL's bigint
+
+
+def _manager_headers(make, api_headers):
+    community = make.community()
+    return community, api_headers(make.account("manager", community))
+
+
+def test_huge_id_in_the_path_is_not_found(client, make, api_headers):
+    _community, headers = _manager_headers(make, api_headers)
+    for path in (f"/api/v1/areas/{HUGE}", f"/api/v1/units/{2**31}", f"/api/v1/notices/{HUGE}"):
+        assert_envelope(client.get(path, headers=headers), 404, "not_found")
+    assert_envelope(client.patch(f"/api/v1/tickets/teams/{HUGE}", json={}, headers=headers), 404, "not_found")
+
+
+def test_huge_integer_in_the_query_is_refused(client, make, api_headers):
+    community, headers = _manager_headers(make, api_headers)
+    err = assert_envelope(client.get(f"/api/v1/units?page={HUGE}", headers=headers), 422, "invalid")
+    assert set(err["fields"]) == {"page"}
+    err = assert_envelope(client.get(f"/api/v1/tickets?community_id={community.id}&assignee_id={-HUGE}",
+                                     headers=headers), 422, "invalid")
+    assert set(err["fields"]) == {"assignee_id"}
+    # the largest value an INTEGER column holds is still accepted (an empty page, not an error)
+    resp = client.get(f"/api/v1/units?page={2**31 - 1}", headers=headers)
+    assert resp.status_code == 200 and resp.get_json()["items"] == []
+
+
+def test_huge_integer_in_the_body_is_refused_and_writes_nothing(client, make, api_headers, db):
+    from sqlalchemy import func, select
+
+    from core.people.models import Person
+
+    community, headers = _manager_headers(make, api_headers)
+    db.session.commit()
+    before = db.session.scalar(select(func.count()).select_from(Person))
+    resp = client.post("/api/v1/people", json={"name": "张三", "community_id": HUGE}, headers=headers)
+    err = assert_envelope(resp, 422, "invalid")
+    assert set(err["fields"]) == {"community_id"}
+    assert db.session.scalar(select(func.count()).select_from(Person)) == before
+
+
+def test_huge_integers_inside_a_list_are_named_by_position(client, make, api_headers):
+    community, headers = _manager_headers(make, api_headers)
+    resp = client.post("/api/v1/tickets/teams", json={"community_id": community.id, "name": "维修",
+                                                       "member_ids": [1, HUGE]}, headers=headers)
+    err = assert_envelope(resp, 422, "invalid")
+    assert err["fields"] == {"member_ids": {"1": [err["fields"]["member_ids"]["1"][0]]}}
+    assert "2147483647" in err["fields"]["member_ids"]["1"][0]
