@@ -23,9 +23,12 @@ __all__ = ["Api", "Blueprint", "PageArgs", "register_api", "api_auth", "current_
 
 
 class ErrorBodySchema(Schema):
+    class Meta:
+        unknown = ma.INCLUDE  # some errors add details, e.g. a 409's "allowed" moves or "clashes"
+
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict()
+    fields = fields.Dict(required=True)
 
 
 class ErrorSchema(Schema):
@@ -53,34 +56,57 @@ def make_api(app) -> Api:
 # nothing that exists, and reaching the database it would fail there (overflow on SQLite, out of range
 # on PostgreSQL) instead of being refused as bad input
 DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
+# a date near year 1 or 9999 overflows as soon as it is moved to UTC or a day is added to it; no record
+# of a residential community lies outside these years
+FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2999, 12, 31)
 
 
-def _integers_out_of_range(data):
-    """Field errors (marshmallow's shape) for every integer in ``data`` no INTEGER column can hold."""
-    if isinstance(data, bool):
-        return None
-    if isinstance(data, int):
-        return None if DB_INT_MIN <= data <= DB_INT_MAX else [
-            _("Must be between %(low)s and %(high)s.", low=DB_INT_MIN, high=DB_INT_MAX)]
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list | tuple | set):
-        items = enumerate(data)
+def _check_integer(value):
+    if not DB_INT_MIN <= value <= DB_INT_MAX:
+        raise ma.ValidationError(_("Must be between %(low)s and %(high)s.", low=DB_INT_MIN, high=DB_INT_MAX))
+
+
+def _check_date(value):
+    if not FIRST_DATE.year <= value.year <= LAST_DATE.year:
+        raise ma.ValidationError(_("Must be between %(low)s and %(high)s.", low=FIRST_DATE.isoformat(),
+                                   high=LAST_DATE.isoformat()))
+
+
+def _guard_field(field) -> None:
+    if isinstance(field, fields.Nested):
+        _guard_schema(field.schema)
+    elif isinstance(field, fields.List):
+        _guard_field(field.inner)
+    elif isinstance(field, fields.Tuple):
+        for inner in field.tuple_fields:
+            _guard_field(inner)
+    elif isinstance(field, fields.Dict):
+        if field.value_field is not None:
+            _guard_field(field.value_field)
     else:
-        return None
-    errors = {key: err for key, value in items if (err := _integers_out_of_range(value))}
-    return errors or None
+        check = (_check_integer if isinstance(field, fields.Integer)
+                 else _check_date if isinstance(field, fields.DateTime | fields.Date) else None)
+        if check is not None and check not in field.validators:
+            field.validators.append(check)
+
+
+def _guard_schema(schema) -> None:
+    """Give every integer and date field of ``schema`` (nested ones too) the range checks, once. They run
+    as field validators, so a schema's own post_load already sees values within range."""
+    if getattr(schema, "_jiayuan_guarded", False):
+        return
+    schema._jiayuan_guarded = True
+    for field in schema.fields.values():
+        _guard_field(field)
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs' parser, refusing integers beyond the database's INTEGER range with a 422."""
+    """webargs' parser, refusing integers beyond the database's INTEGER range and dates of no
+    plausible year with a 422 naming the field."""
 
     def _process_location_data(self, location_data, schema, req, location, unknown, validators):
-        data = super()._process_location_data(location_data, schema, req, location, unknown, validators)
-        errors = _integers_out_of_range(data)
-        if errors:
-            raise ma.ValidationError(errors if isinstance(errors, dict) else {"_schema": errors})
-        return data
+        _guard_schema(schema)
+        return super()._process_location_data(location_data, schema, req, location, unknown, validators)
 
 
 class Blueprint(_Blueprint):

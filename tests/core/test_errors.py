@@ -87,3 +87,26 @@ def test_huge_integers_inside_a_list_are_named_by_position(client, make, api_hea
     err = assert_envelope(resp, 422, "invalid")
     assert err["fields"] == {"member_ids": {"1": [err["fields"]["member_ids"]["1"][0]]}}
     assert "2147483647" in err["fields"]["member_ids"]["1"][0]
+
+
+def test_dates_of_no_plausible_year_are_refused(client, make, api_headers):
+    admin = api_headers(make.account("platform_admin"))
+    # the day after 9999-12-31 does not exist: the audit filter used to overflow computing it
+    err = assert_envelope(client.get("/api/v1/audit?until=9999-12-31", headers=admin), 422, "invalid")
+    assert set(err["fields"]) == {"until"}
+    assert client.get("/api/v1/audit?until=2999-12-31", headers=admin).status_code == 200
+    community, headers = _manager_headers(make, api_headers)
+    # moved to UTC, year 9999 at UTC-12 would be year 10000
+    body = {"community_id": community.id, "kind": "general", "title": "停水通知", "body": "明天停水",
+            "publish_at": "9999-12-31T23:00:00-12:00"}
+    err = assert_envelope(client.post("/api/v1/notices", json=body, headers=headers), 422, "invalid")
+    assert set(err["fields"]) == {"publish_at"}
+    err = assert_envelope(client.post("/api/v1/notices", json={**body, "publish_at": "0001-01-01T00:00:00+14:00"},
+                                      headers=headers), 422, "invalid")
+    assert set(err["fields"]) == {"publish_at"}
+
+
+def test_impossible_calendar_date_is_refused(client, make, api_headers):
+    admin = api_headers(make.account("platform_admin"))
+    err = assert_envelope(client.get("/api/v1/audit?since=2026-02-30", headers=admin), 422, "invalid")
+    assert set(err["fields"]) == {"since"}
