@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import hashlib
 
@@ -46,10 +47,25 @@ def schema_name(schema) -> str:
     return name if parts[0] == "core" else f"{parts[0]}.{name}"
 
 
+def _decimal_properties(converter, field, ret=None, **kwargs) -> dict:
+    """Exact amounts travel as strings ("903.75"): document them as such, and give the bounds of a
+    Range as numbers (apispec writes them through the field, i.e. as strings, which OpenAPI refuses)."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    props = {key: float(value) for key, value in (ret or {}).items()
+             if key in ("minimum", "maximum", "x-minimum", "x-maximum") and isinstance(value, str | decimal.Decimal)}
+    if field.as_string:
+        props.update({"type": "string", "format": "decimal"})
+    return props
+
+
 def make_api(app) -> Api:
     from apispec.ext.marshmallow import MarshmallowPlugin
 
-    return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
+    api = Api(app, spec_kwargs={"marshmallow_plugin": plugin})
+    plugin.converter.add_attribute_function(_decimal_properties)
+    return api
 
 
 # ids, counts and minutes live in INTEGER columns (32 bits on PostgreSQL); a bigger number can name

@@ -110,3 +110,23 @@ def test_impossible_calendar_date_is_refused(client, make, api_headers):
     admin = api_headers(make.account("platform_admin"))
     err = assert_envelope(client.get("/api/v1/audit?since=2026-02-30", headers=admin), 422, "invalid")
     assert set(err["fields"]) == {"since"}
+
+
+def _bounds_that_are_not_numbers(node, path=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("minimum", "maximum") and not isinstance(value, int | float):
+                yield f"{path}/{key}"
+            yield from _bounds_that_are_not_numbers(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _bounds_that_are_not_numbers(value, f"{path}/{i}")
+
+
+def test_openapi_documents_decimals_and_error_details_as_they_are_sent(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert list(_bounds_that_are_not_numbers(spec)) == []
+    schemas = spec["components"]["schemas"]
+    # a Decimal(as_string=True) is sent as "112.16"
+    assert schemas["places.Unit"]["properties"]["building_area"]["type"] == "string"
+    assert schemas["api.ErrorBody"]["additionalProperties"] is True
