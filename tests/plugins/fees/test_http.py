@@ -243,3 +243,13 @@ def test_refund_of_prepayment_credit_page(setup, client, login_as, db, make):
     assert svc.unit_credit(units[0].id) == 0
     assert client.post(f"/fees/c/{c.id}/refund-credit",
                        data={"unit_id": units[0].id, "reason": "again"}).status_code == 409
+
+
+def test_refused_amounts_are_explained_in_the_users_language(setup, client, make, api_headers):
+    c, units, *_ = setup(n_units=1)
+    h = {**api_headers(make.account("manager", c)), "Accept-Language": "zh-CN"}
+    for amount in ("abc", None, "NaN", "0"):
+        pay = {"unit_id": units[0].id, "amount": amount, "method": "cash"}
+        err = assert_envelope(client.post(f"/api/v1/fees/communities/{c.id}/payments", json=pay, headers=h), 422)
+        message = err["fields"]["amount"][0]
+        assert message.isascii() is False, message
