@@ -10,9 +10,10 @@ from flask import Flask, g, request, session
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from core import plugins as plugin_host
-from core.api.base import make_api
+from core.api.base import DB_INT_MAX, make_api
 from core.config import load_config
 from core.database import db
 from core.errors import register_error_handlers
@@ -64,6 +65,14 @@ def _translation_dirs(infos) -> dict[str, str]:
     return dirs
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` of every route: a number beyond the INTEGER columns' range matches no route (404)
+    rather than reaching the database and overflowing there."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
     """Build the app: config, extensions, plugins (entry points plus ``plugins`` modules), blueprints.
 
@@ -72,6 +81,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     """
     app = Flask("core", instance_path=None, static_folder="static", template_folder="templates",
                 root_path=str(Path(__file__).parent))
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_config(config))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import functools
 import hashlib
 
+import marshmallow as ma
 from flask import g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api as _Api
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint as _Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
+from webargs.flaskparser import FlaskParser
 
 from core.database import db, utcnow
 from core.errors import Unauthorized, handle_http_exception
@@ -21,9 +25,12 @@ __all__ = ["Api", "Blueprint", "PageArgs", "register_api", "api_auth", "current_
 
 
 class ErrorBodySchema(Schema):
+    class Meta:
+        unknown = ma.INCLUDE  # some errors add details, e.g. a 409's "allowed" moves or "clashes"
+
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict()
+    fields = fields.Dict(required=True)
 
 
 class ErrorSchema(Schema):
@@ -41,6 +48,18 @@ def schema_name(schema) -> str:
     return name if parts[0] == "core" else f"{parts[0]}.{name}"
 
 
+def _decimal_properties(converter, field, ret=None, **kwargs) -> dict:
+    """Exact amounts travel as strings ("903.75"): document them as such, and give the bounds of a
+    Range as numbers (apispec writes them through the field, i.e. as strings, which OpenAPI refuses)."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    props = {key: float(value) for key, value in (ret or {}).items()
+             if key in ("minimum", "maximum", "x-minimum", "x-maximum") and isinstance(value, str | decimal.Decimal)}
+    if field.as_string:
+        props.update({"type": "string", "format": "decimal"})
+    return props
+
+
 def make_api(app) -> Api:
     from apispec.ext.marshmallow import MarshmallowPlugin
     from sqlalchemy import event
@@ -49,7 +68,73 @@ def make_api(app) -> Api:
     if not event.contains(Session, "before_flush", refuse_writes_when_read_only):  # once per process
         event.listen(Session, "before_flush", refuse_writes_when_read_only)
         event.listen(Session, "do_orm_execute", refuse_write_statements_when_read_only)
-    return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
+    api = Api(app, spec_kwargs={"marshmallow_plugin": plugin})
+    plugin.converter.add_attribute_function(_decimal_properties)
+    return api
+
+
+# ids, counts and minutes live in INTEGER columns (32 bits on PostgreSQL); a bigger number can name
+# nothing that exists, and reaching the database it would fail there (overflow on SQLite, out of range
+# on PostgreSQL) instead of being refused as bad input
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
+# a date near year 1 or 9999 overflows as soon as it is moved to UTC or a day is added to it; no record
+# of a residential community lies outside these years
+FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2999, 12, 31)
+
+
+def _check_integer(value):
+    if not DB_INT_MIN <= value <= DB_INT_MAX:
+        raise ma.ValidationError(_("Must be between %(low)s and %(high)s.", low=DB_INT_MIN, high=DB_INT_MAX))
+
+
+def _check_date(value):
+    if not FIRST_DATE.year <= value.year <= LAST_DATE.year:
+        raise ma.ValidationError(_("Must be between %(low)s and %(high)s.", low=FIRST_DATE.isoformat(),
+                                   high=LAST_DATE.isoformat()))
+
+
+def _guard_field(field) -> None:
+    if isinstance(field, fields.Nested):
+        _guard_schema(field.schema)
+    elif isinstance(field, fields.List):
+        _guard_field(field.inner)
+    elif isinstance(field, fields.Tuple):
+        for inner in field.tuple_fields:
+            _guard_field(inner)
+    elif isinstance(field, fields.Dict):
+        if field.value_field is not None:
+            _guard_field(field.value_field)
+    else:
+        check = (_check_integer if isinstance(field, fields.Integer)
+                 else _check_date if isinstance(field, fields.DateTime | fields.Date) else None)
+        if check is not None and check not in field.validators:
+            field.validators.append(check)
+
+
+def _guard_schema(schema) -> None:
+    """Give every integer and date field of ``schema`` (nested ones too) the range checks, once. They run
+    as field validators, so a schema's own post_load already sees values within range."""
+    if getattr(schema, "_jiayuan_guarded", False):
+        return
+    schema._jiayuan_guarded = True
+    for field in schema.fields.values():
+        _guard_field(field)
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, refusing integers beyond the database's INTEGER range and dates of no
+    plausible year with a 422 naming the field."""
+
+    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
+        _guard_schema(schema)
+        return super()._process_location_data(location_data, schema, req, location, unknown, validators)
+
+
+class Blueprint(_Blueprint):
+    """flask-smorest's Blueprint with our arguments parser; every area and plugin API uses this one."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
 
 class Api(_Api):

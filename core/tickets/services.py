@@ -771,7 +771,7 @@ def _fill_team(actor, community: Community, team: TicketTeam, name: str, member_
         clash = clash.where(TicketTeam.id != team.id)
     if db.session.scalar(clash):
         raise Invalid(fields={"name": [_("This name is already used in this community.")]})
-    members = sorted(set(member_ids) | ({leader_id} if leader_id else set()))
+    members = sorted(set(member_ids) | ({leader_id} if leader_id is not None else set()))
     if members:
         handlers = {a.id for a in staff_choices(community)}
         if not set(members) <= handlers:

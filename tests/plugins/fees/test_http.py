@@ -284,3 +284,13 @@ def test_dashboard_and_portal_cards(setup, client, make, login_as, db):
     portal = client.get("/portal/?lang=en").get_data(as_text=True)
     fees_card = next(x for x in portal.split('<section class="card portal-section')[1:] if "/fees/portal" in x)
     assert fees_card.startswith(" attention") and "301.25 yuan to pay, of which 301.25 yuan overdue" in fees_card
+
+
+def test_refused_amounts_are_explained_in_the_users_language(setup, client, make, api_headers):
+    c, units, *_ = setup(n_units=1)
+    h = {**api_headers(make.account("manager", c)), "Accept-Language": "zh-CN"}
+    for amount in ("abc", None, "NaN", "0"):
+        pay = {"unit_id": units[0].id, "amount": amount, "method": "cash"}
+        err = assert_envelope(client.post(f"/api/v1/fees/communities/{c.id}/payments", json=pay, headers=h), 422)
+        message = err["fields"]["amount"][0]
+        assert message.isascii() is False, message
