@@ -10,9 +10,10 @@ from flask import Flask, g, request, session
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from core import plugins as plugin_host
-from core.api.base import make_api
+from core.api.base import DB_INT_MAX, make_api
 from core.config import load_config
 from core.database import db
 from core.errors import register_error_handlers
@@ -64,6 +65,14 @@ def _translation_dirs(infos) -> dict[str, str]:
     return dirs
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` of every route: a number beyond the INTEGER columns' range matches no route (404)
+    rather than reaching the database and overflowing there."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
     """Build the app: config, extensions, plugins (entry points plus ``plugins`` modules), blueprints.
 
@@ -72,10 +81,15 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     """
     app = Flask("core", instance_path=None, static_folder="static", template_folder="templates",
                 root_path=str(Path(__file__).parent))
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_config(config))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        # Pooled connections are replaced after half an hour, and one that died with the server is
+        # discarded (with the whole pool) on first use. A ping before every checkout would cost each
+        # request a round trip; deployments whose network drops idle connections switch it on.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+            "pool_recycle": 1800, "pool_pre_ping": app.config.get("DATABASE_PRE_PING", False)})
 
     pm = plugin_host.make_manager()
     for dotted in CORE_AREAS_WITH_HOOKS:

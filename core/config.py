@@ -20,6 +20,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "JIAYUAN_SECRET_KEY": ("generated into instance/secret_key", "Signs sessions, CSRF tokens and links."),
     "JIAYUAN_ENCRYPTION_KEY": ("generated into instance/encryption_key", "Fernet key for sensitive fields."),
     "JIAYUAN_BLIND_INDEX_KEY": ("generated into instance/blind_index_key", "HMAC key for blind indexes."),
+    "JIAYUAN_DATABASE_PRE_PING": ("0", "1: test each pooled PostgreSQL connection before use (one more round "
+                                       "trip per request), for networks that drop idle connections."),
     "JIAYUAN_PLUGINS": ("(all installed)", "Comma-separated allowlist of plugin names."),
     "JIAYUAN_DISABLED_PLUGINS": ("(none)", "Comma-separated plugin names not to load."),
     "JIAYUAN_DEFAULT_LOCALE": ("zh_CN", "Language when the user has not chosen one (zh_CN or en)."),
@@ -71,6 +73,7 @@ def load_config(overrides: dict | None = None) -> dict:
         or _key_file(instance, "encryption_key", lambda: Fernet.generate_key().decode()),
         "BLIND_INDEX_KEY": _env("JIAYUAN_BLIND_INDEX_KEY")
         or _key_file(instance, "blind_index_key", lambda: secrets.token_hex(32)),
+        "DATABASE_PRE_PING": _env("JIAYUAN_DATABASE_PRE_PING", "0").lower() in ("1", "true", "yes"),
         "PLUGINS": _list("JIAYUAN_PLUGINS"),
         "DISABLED_PLUGINS": _list("JIAYUAN_DISABLED_PLUGINS") or [],
         "BABEL_DEFAULT_LOCALE": _env("JIAYUAN_DEFAULT_LOCALE", "zh_CN"),

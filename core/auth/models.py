@@ -51,9 +51,11 @@ class Account(UserMixin, Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    organisation: Mapped[Organisation | None] = relationship()
-    person: Mapped[Person | None] = relationship()
-    grants: Mapped[list[Grant]] = relationship(back_populates="account", cascade="all, delete-orphan")
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    organisation: Mapped[Organisation | None] = relationship(Organisation)
+    person: Mapped[Person | None] = relationship(Person)
+    grants: Mapped[list[Grant]] = relationship(
+        "core.auth.models.Grant", back_populates="account", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -75,7 +77,7 @@ class Grant(Model):
     scope_type: Mapped[ScopeType] = mapped_column(Enum(ScopeType, native_enum=False, length=16))
     scope_id: Mapped[int | None] = mapped_column(Integer)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    account: Mapped[Account] = relationship(back_populates="grants")
+    account: Mapped[Account] = relationship("core.auth.models.Account", back_populates="grants")
 
 
 class ApiToken(Model):
@@ -90,4 +92,4 @@ class ApiToken(Model):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    account: Mapped[Account] = relationship()
+    account: Mapped[Account] = relationship("core.auth.models.Account")

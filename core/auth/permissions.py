@@ -51,11 +51,20 @@ def all_permissions() -> dict[str, dict]:
     return cache
 
 
+def _holders() -> dict[str, frozenset[str]]:
+    """Permission → the roles holding it, as strings; built once per app beside ``all_permissions``."""
+    holders = current_app.extensions.get("jiayuan.permission_holders")
+    if holders is None:
+        holders = {name: frozenset(str(r) for r in spec["roles"]) for name, spec in all_permissions().items()}
+        current_app.extensions["jiayuan.permission_holders"] = holders
+    return holders
+
+
 def role_holds(role: str, permission: str) -> bool:
-    spec = all_permissions().get(permission)
-    if spec is None:
+    roles = _holders().get(permission)
+    if roles is None:
         raise KeyError(f"unknown permission {permission!r}")
-    return role in {str(r) for r in spec["roles"]}
+    return role in roles
 
 
 def _grant_covers_community(grant, community: Community) -> bool:

@@ -80,9 +80,10 @@ class Ownership(Model):
     is_voting_representative: Mapped[bool] = mapped_column(Boolean, default=True)
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
-    unit: Mapped[Unit] = relationship()
-    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
-    organisation: Mapped[Organisation | None] = relationship()
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    unit: Mapped[Unit] = relationship(Unit)
+    person: Mapped[Person | None] = relationship("core.people.models.Person", foreign_keys=[person_id])
+    organisation: Mapped[Organisation | None] = relationship(Organisation)
 
 
 class ResidencyKind(enum.StrEnum):
@@ -108,6 +109,6 @@ class Residency(Model):
     lease_start: Mapped[dt.date | None] = mapped_column(Date)
     lease_end: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    unit: Mapped[Unit] = relationship()
-    person: Mapped[Person] = relationship(foreign_keys=[person_id])
-    landlord: Mapped[Person | None] = relationship(foreign_keys=[landlord_id])
+    unit: Mapped[Unit] = relationship(Unit)
+    person: Mapped[Person] = relationship("core.people.models.Person", foreign_keys=[person_id])
+    landlord: Mapped[Person | None] = relationship("core.people.models.Person", foreign_keys=[landlord_id])

@@ -44,7 +44,8 @@ class StreetOffice(Model):
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
     district: Mapped[str | None] = mapped_column(String(120))
-    areas: Mapped[list[Area]] = relationship(back_populates="street_office")
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    areas: Mapped[list[Area]] = relationship("core.places.models.Area", back_populates="street_office")
 
 
 class Area(Model):
@@ -55,8 +56,9 @@ class Area(Model):
     street_office_id: Mapped[int] = mapped_column(ForeignKey("street_offices.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
-    street_office: Mapped[StreetOffice] = relationship(back_populates="areas")
-    communities: Mapped[list[Community]] = relationship(back_populates="area")
+    street_office: Mapped[StreetOffice] = relationship(
+        "core.places.models.StreetOffice", back_populates="areas")
+    communities: Mapped[list[Community]] = relationship("core.places.models.Community", back_populates="area")
 
     @property
     def area_id(self) -> int:
@@ -77,10 +79,14 @@ class Community(Model):
     contract_start: Mapped[dt.date | None] = mapped_column(Date)
     contract_end: Mapped[dt.date | None] = mapped_column(Date)
     hotline: Mapped[str | None] = mapped_column(String(32))
-    area: Mapped[Area] = relationship(back_populates="communities")
-    company: Mapped[Organisation | None] = relationship(foreign_keys=[company_id])
-    developer: Mapped[Organisation | None] = relationship(foreign_keys=[developer_id])
-    buildings: Mapped[list[Building]] = relationship(back_populates="community", order_by="Building.name")
+    area: Mapped[Area] = relationship("core.places.models.Area", back_populates="communities")
+    company: Mapped[Organisation | None] = relationship(
+        "core.places.models.Organisation", foreign_keys=[company_id])
+    developer: Mapped[Organisation | None] = relationship(
+        "core.places.models.Organisation", foreign_keys=[developer_id])
+    buildings: Mapped[list[Building]] = relationship(
+        "core.places.models.Building", back_populates="community",
+        order_by="core.places.models.Building.name")
 
     @property
     def community_id(self) -> int:
@@ -96,8 +102,9 @@ class Building(Model):
     name: Mapped[str] = mapped_column(String(60))
     floors: Mapped[int | None] = mapped_column(Integer)
     steward_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)  # 管家
-    community: Mapped[Community] = relationship(back_populates="buildings")
-    units: Mapped[list[Unit]] = relationship(back_populates="building", order_by="Unit.number")
+    community: Mapped[Community] = relationship("core.places.models.Community", back_populates="buildings")
+    units: Mapped[list[Unit]] = relationship(
+        "core.places.models.Unit", back_populates="building", order_by="core.places.models.Unit.number")
 
 
 class AreaSource(enum.StrEnum):
@@ -144,7 +151,7 @@ class Unit(Model):
     )
     delivered_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    building: Mapped[Building] = relationship(back_populates="units")
+    building: Mapped[Building] = relationship("core.places.models.Building", back_populates="units")
 
     @property
     def label(self) -> str:

@@ -46,8 +46,10 @@ class ReceptionDay(Model):
     minutes_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
-    slots: Mapped[list[ReceptionSlot]] = relationship(back_populates="reception_day",
-                                                      order_by="ReceptionSlot.starts_at")
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    slots: Mapped[list[ReceptionSlot]] = relationship(
+        "core.quality.models.ReceptionSlot", back_populates="reception_day",
+        order_by="core.quality.models.ReceptionSlot.starts_at")
 
 
 class ReceptionSlot(Model):
@@ -61,7 +63,8 @@ class ReceptionSlot(Model):
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     booked: Mapped[int] = mapped_column(Integer, default=0)  # kept with the bookings, under a row lock
-    reception_day: Mapped[ReceptionDay] = relationship(back_populates="slots")
+    reception_day: Mapped[ReceptionDay] = relationship(
+        "core.quality.models.ReceptionDay", back_populates="slots")
 
 
 class BookingStatus(enum.StrEnum):
@@ -83,7 +86,7 @@ class ReceptionBooking(Model):
     topic: Mapped[str] = mapped_column(String(500))
     status: Mapped[BookingStatus] = mapped_column(Enum(BookingStatus, native_enum=False, length=16),
                                                   default=BookingStatus.booked)
-    slot: Mapped[ReceptionSlot] = relationship()
+    slot: Mapped[ReceptionSlot] = relationship("core.quality.models.ReceptionSlot")
 
 
 class ReceptionIssue(Model):
@@ -129,8 +132,9 @@ class Survey(Model):
     status: Mapped[SurveyStatus] = mapped_column(Enum(SurveyStatus, native_enum=False, length=16),
                                                  default=SurveyStatus.draft)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
-    questions: Mapped[list[SurveyQuestion]] = relationship(back_populates="survey",
-                                                           order_by="SurveyQuestion.position")
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        "core.quality.models.SurveyQuestion", back_populates="survey",
+        order_by="core.quality.models.SurveyQuestion.position")
 
 
 class SurveyQuestion(Model):
@@ -141,7 +145,7 @@ class SurveyQuestion(Model):
     text: Mapped[str] = mapped_column(String(300))
     kind: Mapped[QuestionKind] = mapped_column(Enum(QuestionKind, native_enum=False, length=16),
                                                default=QuestionKind.rating)
-    survey: Mapped[Survey] = relationship(back_populates="questions")
+    survey: Mapped[Survey] = relationship("core.quality.models.Survey", back_populates="questions")
 
 
 class SurveyResponse(Model):

@@ -75,11 +75,12 @@ def coerce(setting: Setting, raw):
         else:
             value = raw
     except (ValueError, TypeError, InvalidOperation):
-        raise Invalid(fields={"value": ["Not a valid value."]}) from None
+        raise Invalid(fields={"value": [_l("Not a valid value.")]}) from None
     too_low = setting.min is not None and value < setting.min
     too_high = setting.max is not None and value > setting.max
     if setting.type in ("int", "decimal") and (too_low or too_high):
-        raise Invalid(fields={"value": [f"Must be between {setting.min} and {setting.max}."]})
+        raise Invalid(fields={"value": [_l("Must be between %(low)s and %(high)s.", low=setting.min,
+                                            high=setting.max)]})
     if setting.choices and value not in setting.choices:
         raise Invalid(fields={"value": ["Must be one of: " + ", ".join(map(str, setting.choices)) + "."]})
     return value

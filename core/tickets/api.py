@@ -33,7 +33,7 @@ def _community(community_id: int) -> Community:
 
 
 @blp.route("")
-@api_auth
+@api_auth(read_only=True)
 @blp.arguments(schemas.TicketQuerySchema, location="query")
 @blp.response(200, page_schema(schemas.TicketSchema))
 def list_tickets(args):
@@ -78,7 +78,7 @@ def create(args):
 
 
 @blp.route("/<int:ticket_id>")
-@api_auth
+@api_auth(read_only=True)
 @blp.response(200, schemas.TicketSchema)
 def get(ticket_id):
     """One ticket."""
@@ -86,7 +86,7 @@ def get(ticket_id):
 
 
 @blp.route("/<int:ticket_id>/transitions")
-@api_auth
+@api_auth(read_only=True)
 @blp.response(200, schemas.TransitionListSchema)
 def transitions(ticket_id):
     """The status history and the actions the caller may take now."""
@@ -128,7 +128,7 @@ def reassign(args, ticket_id):
 
 
 @blp.route("/<int:ticket_id>/comments")
-@api_auth
+@api_auth(read_only=True)
 @blp.response(200, schemas.CommentSchema(many=True))
 def comments(ticket_id):
     """Comments (owners do not see internal ones)."""
@@ -154,7 +154,7 @@ def add_comment(args, ticket_id):
 
 
 @blp.route("/<int:ticket_id>/attachments")
-@api_auth
+@api_auth(read_only=True)
 @blp.response(200, schemas.AttachmentSchema(many=True))
 def attachments(ticket_id):
     """Photos and files of a ticket (metadata; fetch each from its own URL)."""
@@ -180,7 +180,7 @@ def upload(ticket_id):
 
 
 @blp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
-@api_auth
+@api_auth(read_only=True)
 def download(ticket_id, attachment_id):
     """The file itself."""
     ticket = services.get_visible(current_account(), ticket_id)
@@ -287,7 +287,7 @@ def sla(args):
 
 
 @blp.route("/teams")
-@api_auth
+@api_auth(read_only=True)
 @blp.arguments(schemas.CategoryQuerySchema, location="query")
 @blp.response(200, schemas.TeamSchema(many=True))
 def teams(args):
@@ -325,7 +325,7 @@ def update_team(args, team_id):
 
 
 @blp.route("/workload")
-@api_auth
+@api_auth(read_only=True)
 @blp.arguments(schemas.CategoryQuerySchema, location="query")
 @blp.response(200, schemas.WorkloadSchema(many=True))
 def workload(args):

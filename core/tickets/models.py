@@ -88,6 +88,8 @@ class Ticket(Model):
     __table_args__ = (
         Index("ix_tickets_tickets_community_status", "community_id", "status"),
         Index("ix_tickets_tickets_community_created", "community_id", "created_at"),
+        # the ticket lists: a community's tickets, newest opened first
+        Index("ix_tickets_tickets_community_opened", "community_id", "opened_at"),
         Index("ix_tickets_tickets_unit_category", "unit_id", "category_id"),
     )
 
@@ -134,9 +136,11 @@ class Ticket(Model):
     deposit_paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deposit_refund_ref: Mapped[str | None] = mapped_column(String(80))
 
-    category: Mapped[TicketCategory] = relationship()
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    category: Mapped[TicketCategory] = relationship("core.tickets.models.TicketCategory")
     transitions: Mapped[list[TicketTransition]] = relationship(
-        back_populates="ticket", order_by="TicketTransition.id")
+        "core.tickets.models.TicketTransition", back_populates="ticket",
+        order_by="core.tickets.models.TicketTransition.id")
 
 
 class TicketTransition(Model):
@@ -153,7 +157,7 @@ class TicketTransition(Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
-    ticket: Mapped[Ticket] = relationship(back_populates="transitions")
+    ticket: Mapped[Ticket] = relationship("core.tickets.models.Ticket", back_populates="transitions")
 
 
 class TicketAssignment(Model):

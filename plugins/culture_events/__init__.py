@@ -62,7 +62,20 @@ def nav_items(user):
 
 @hookimpl
 def portal_sections(person):
-    return [{"title": _l("Community events"), "endpoint": "culture_events.portal_events", "order": 30}]
+    from flask_babel import format_datetime
+    from flask_babel import gettext as _
+
+    from .services import portal_summary
+
+    mine = portal_summary(person)
+    parts = []
+    if mine["next"]:
+        title, starts = mine["next"]
+        parts.append(_("Your next event: %(title)s, %(when)s", title=title, when=format_datetime(starts, "short")))
+    if mine["waiting"]:
+        parts.append(_("On the waiting list for %(n)s event(s)", n=mine["waiting"]))
+    return [{"title": _l("Community events"), "endpoint": "culture_events.portal_events", "order": 30,
+             "summary": " · ".join(parts)}]
 
 
 @hookimpl

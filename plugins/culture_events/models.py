@@ -75,7 +75,8 @@ class VenueBooking(Model):
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    venue: Mapped[Venue] = relationship()
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    venue: Mapped[Venue] = relationship("plugins.culture_events.models.Venue")
 
 
 class Event(Model):
@@ -107,7 +108,7 @@ class Event(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     lock_seq: Mapped[int] = mapped_column(Integer, default=0)  # bumped to serialise registrations on SQLite
     activity_reported: Mapped[bool] = mapped_column(Boolean, default=False)
-    venue: Mapped[Venue | None] = relationship()
+    venue: Mapped[Venue | None] = relationship("plugins.culture_events.models.Venue")
 
     @property
     def age_group_list(self) -> list[str]:
@@ -150,8 +151,8 @@ class Registration(Model):
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     feedback: Mapped[str | None] = mapped_column(Text)
-    event: Mapped[Event] = relationship()
-    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    event: Mapped[Event] = relationship("plugins.culture_events.models.Event")
+    person: Mapped[Person] = relationship(Person, foreign_keys=[person_id])
 
 
 class EventPhoto(Model):
@@ -199,7 +200,7 @@ class ClubMember(Model):
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_on: Mapped[dt.date] = mapped_column()
     left_on: Mapped[dt.date | None] = mapped_column()
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(Person)
 
 
 class ClubSession(Model):

@@ -1230,3 +1230,17 @@ def icalendar(community, events: list[Event], host: str) -> str:
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(part for line in lines for part in _ics_fold(line)) + "\r\n"
+
+
+def portal_summary(person, now: dt.datetime | None = None) -> dict:
+    """For the portal home: the person's next event they hold a place at, and how many of their
+    coming events still have them on the waiting list (one query)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Event.title, Event.starts_at, Registration.status).join(Event, Event.id == Registration.event_id)
+        .where(Registration.person_id == person.id, Registration.status != RegStatus.cancelled,
+               Event.status == EventStatus.published, Event.starts_at >= now)
+        .order_by(Event.starts_at)).all()
+    confirmed = [(title, starts) for title, starts, status in rows if status == RegStatus.confirmed]
+    return {"next": confirmed[0] if confirmed else None,
+            "waiting": sum(1 for *_x, status in rows if status == RegStatus.waiting)}

@@ -85,7 +85,34 @@ def nav_items(user):
 def portal_sections(person):
     from flask_babel import gettext as _
 
-    return [{"title": _("My bills"), "endpoint": "fees.portal", "order": 20}]
+    from plugins.fees.services import portal_summary
+
+    owed = portal_summary(person)
+    if owed["overdue"]:
+        summary = _("%(due)s yuan to pay, of which %(overdue)s yuan overdue", due=owed["due"], overdue=owed["overdue"])
+    elif owed["due"]:
+        summary = _("%(due)s yuan to pay", due=owed["due"])
+    else:
+        summary = _("All paid")
+    return [{"title": _("My bills"), "endpoint": "fees.portal", "order": 20, "summary": summary,
+             "attention": bool(owed["overdue"])}]
+
+
+@hookimpl
+def dashboard_widgets(scope, user):
+    """A community's collection this year and its overdue balance, linking to bills and arrears."""
+    import datetime as dt
+
+    from flask import render_template
+
+    from core import Community, can
+    from plugins.fees.services import community_summary
+
+    if not isinstance(scope, Community) or not can(user, "fees.bill.read", community=scope):
+        return []
+    figures = community_summary(scope.id, dt.date.today().year)
+    return [{"title": _l("Fees"), "order": 20,
+             "html": render_template("fees/_widget.html", f=figures, cid=scope.id)}]
 
 
 @hookimpl

@@ -181,7 +181,9 @@ class Bill(Model):
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(300))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("fees_bill.id"))
-    lines: Mapped[list[BillLine]] = relationship(back_populates="bill", order_by="BillLine.id")
+    # Targets by module path or class: a bare class name is looked up across every plugin's models.
+    lines: Mapped[list[BillLine]] = relationship(
+        "plugins.fees.models.BillLine", back_populates="bill", order_by="plugins.fees.models.BillLine.id")
 
     @property
     def number(self) -> str:
@@ -226,8 +228,8 @@ class BillLine(Model):
     amount: Mapped[Decimal] = mapped_column(Money())
     calculation: Mapped[str] = mapped_column(String(300))
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    bill: Mapped[Bill] = relationship(back_populates="lines")
-    item: Mapped[FeeItem] = relationship()
+    bill: Mapped[Bill] = relationship("plugins.fees.models.Bill", back_populates="lines")
+    item: Mapped[FeeItem] = relationship("plugins.fees.models.FeeItem")
 
 
 class Payment(Model):
@@ -251,7 +253,8 @@ class Payment(Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(300))
-    allocations: Mapped[list[Allocation]] = relationship(back_populates="payment")
+    allocations: Mapped[list[Allocation]] = relationship(
+        "plugins.fees.models.Allocation", back_populates="payment")
 
     @property
     def receipt_number(self) -> str:
@@ -264,8 +267,8 @@ class Allocation(Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("fees_payment.id"), index=True)
     bill_id: Mapped[int] = mapped_column(ForeignKey("fees_bill.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
-    payment: Mapped[Payment] = relationship(back_populates="allocations")
-    bill: Mapped[Bill] = relationship()
+    payment: Mapped[Payment] = relationship("plugins.fees.models.Payment", back_populates="allocations")
+    bill: Mapped[Bill] = relationship("plugins.fees.models.Bill")
 
 
 class Refund(Model):

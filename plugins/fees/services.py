@@ -29,6 +29,11 @@ ZERO = Decimal("0.00")
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
+def N_(message: str) -> str:
+    """Marks a RuleError message for extraction; ``invalid`` translates it when answering."""
+    return message
+
+
 class RuleError(ValueError):
     """A rule refused an input; ``field`` names the input and ``message`` says why (English msgid)."""
 
@@ -55,23 +60,23 @@ def parse_amount(raw, field: str = "amount", *, places: int = 2, allow_zero: boo
     values above ``maximum``.
     """
     if isinstance(raw, bool) or raw is None:
-        raise RuleError(field, "Not a valid amount.")
+        raise RuleError(field, N_("Not a valid amount."))
     if isinstance(raw, Decimal):
         value = raw
     else:
         text = str(raw).strip()
         if not _NUMBER.match(text):
-            raise RuleError(field, "Not a valid amount: use digits and a decimal point only.")
+            raise RuleError(field, N_("Not a valid amount: use digits and a decimal point only."))
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise RuleError(field, "Not a valid amount.") from None
+            raise RuleError(field, N_("Not a valid amount.")) from None
     if not value.is_finite():
-        raise RuleError(field, "Not a valid amount.")
+        raise RuleError(field, N_("Not a valid amount."))
     if value < 0:
         raise RuleError(field, "Must not be negative.")
     if not allow_zero and value == 0:
-        raise RuleError(field, "Must be more than zero.")
+        raise RuleError(field, N_("Must be more than zero."))
     if value > maximum:
         raise RuleError(field, "Too large.")
     if value != value.quantize(Decimal(1).scaleb(-places)):
@@ -2093,3 +2098,54 @@ def _rule_messages() -> list[str]:  # pragma: no cover - lets the catalogue extr
         _("The yearly equivalent %(y)s exceeds %(l)s; confirm with a reason to keep it."),
         _("Use a month (2026-03), a quarter (2026-Q1) or a year (2026)."),
     ]
+
+
+def _fen(column):
+    """A money column as its stored integer fen, for sums done by the database."""
+    return type_coerce(column, BigInteger)
+
+
+def _live_bills():
+    from plugins.fees.models import Bill
+
+    return (Bill.voided_at.is_(None)) & (Bill.refunded_at.is_(None))
+
+
+def portal_summary(person, on: dt.date | None = None) -> dict[str, Decimal]:
+    """For the portal home: what the person still owes on bills of their units (or addressed to
+    them), and how much of it is past its due date (one query)."""
+    from sqlalchemy import case, or_
+
+    from plugins.fees.models import Bill
+
+    on = on or dt.date.today()
+    units = core.person_unit_ids(person.id)
+    mine = or_(Bill.payer_person_id == person.id, Bill.unit_id.in_(units)) if units \
+        else Bill.payer_person_id == person.id
+    owed = _fen(Bill.total) - _fen(Bill.paid)
+    due, overdue = db.session.execute(select(
+        func.coalesce(func.sum(owed), 0),
+        func.coalesce(func.sum(case((Bill.due_date < on, owed), else_=0)), 0))
+        .where(mine, _live_bills(), Bill.paid < Bill.total)).one()
+    return {"due": (Decimal(due) / 100).quantize(FEN), "overdue": (Decimal(overdue) / 100).quantize(FEN)}
+
+
+def community_summary(community_id: int, year: int, on: dt.date | None = None) -> dict:
+    """For the community dashboard: the year's bills (by period), what was collected of them, the
+    collection rate, and the overdue balance with the number of units behind it (one query)."""
+    from sqlalchemy import case
+
+    from plugins.fees.models import Bill
+
+    on = on or dt.date.today()
+    late = (Bill.due_date < on) & (Bill.paid < Bill.total)
+    billed, paid, overdue, units = db.session.execute(select(
+        func.coalesce(func.sum(case((Bill.period.like(f"{year}%"), _fen(Bill.total)), else_=0)), 0),
+        func.coalesce(func.sum(case((Bill.period.like(f"{year}%"), _fen(Bill.paid)), else_=0)), 0),
+        func.coalesce(func.sum(case((late, _fen(Bill.total) - _fen(Bill.paid)), else_=0)), 0),
+        func.count(func.distinct(case((late, Bill.unit_id)))))
+        .where(Bill.community_id == community_id, _live_bills())).one()
+    billed, paid = Decimal(billed) / 100, Decimal(paid) / 100
+    rate = (paid * 100 / billed).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if billed else None
+    return {"year": year, "billed": billed.quantize(FEN), "collected": paid.quantize(FEN), "rate": rate,
+            "overdue": (Decimal(overdue) / 100).quantize(FEN), "overdue_units": units}

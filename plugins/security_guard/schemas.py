@@ -69,7 +69,7 @@ class CandidateSchema(Schema):
     certificate_no = fields.String(allow_none=True)
     vetting_outcome = fields.String(allow_none=True)
     revocations = fields.List(fields.String())
-    eligibility = fields.List(fields.Nested(CriterionSchema))
+    eligibility = fields.List(fields.Nested(CriterionSchema), allow_none=True)
     eligible = fields.Function(lambda c: all(r["passed"] for r in (c.eligibility or [])))
     decision_reason = fields.String(allow_none=True)
     account_id = fields.Integer(allow_none=True)

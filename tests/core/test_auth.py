@@ -77,3 +77,48 @@ def test_token_with_wrong_password_or_bad_body(client, make, db):
 def test_passwords_are_hashed_strongly(make, db):
     account = make.account(username="hash", password="secret-pass-9")
     assert "secret-pass-9" not in account.password_hash and account.password_hash.startswith("scrypt:")
+
+
+def test_bearer_token_checks_and_last_use(client, make, db):
+    from sqlalchemy import func, select
+
+    from core.audit.models import AuditEntry
+    from core.auth.models import ApiToken
+    from core.auth.services import create_token
+
+    account = make.account("manager", make.community())
+    token, plain = create_token(account, "cli")
+    spare, _ = create_token(account, "spare")
+    other, _ = create_token(account, "other")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+
+    def touches():
+        return db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity == "ApiToken", AuditEntry.entity_id == token.id, AuditEntry.action == "update"))
+
+    # reading neither writes nor audits the token's last use
+    assert client.get("/api/v1/units", headers=headers).status_code == 200
+    assert db.session.get(ApiToken, token.id).last_used_at is None and touches() == 0
+    # a writing request records it (audited), at most once a minute
+    assert client.delete(f"/api/v1/auth/tokens/{spare.id}", headers=headers).status_code == 204
+    first = db.session.get(ApiToken, token.id).last_used_at
+    assert first is not None and touches() == 1
+    assert client.delete(f"/api/v1/auth/tokens/{other.id}", headers=headers).status_code == 204
+    assert db.session.get(ApiToken, token.id).last_used_at == first and touches() == 1
+    # a minute later, the next write records it again
+    db.session.get(ApiToken, token.id).last_used_at = first - dt.timedelta(minutes=2)
+    db.session.commit()
+    assert client.delete(f"/api/v1/auth/tokens/{other.id}", headers=headers).status_code == 204
+    assert touches() == 3  # the test's own change, then the request's
+    # expired tokens and disabled accounts are refused
+    db.session.get(ApiToken, token.id).expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    assert_envelope(client.get("/api/v1/units", headers=headers), 401, "invalid_token")
+    fresh, plain2 = create_token(account, "fresh")
+    account.active = False
+    db.session.commit()
+    assert_envelope(client.get("/api/v1/units", headers={"Authorization": f"Bearer {plain2}"}), 401,
+                    "account_disabled")
+    assert_envelope(client.get("/api/v1/units", headers={"Authorization": "Bearer jy_not-a-token"}), 401,
+                    "invalid_token")

@@ -5,6 +5,9 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
+# A relationship names its target by module path ("parcel_log.models.Entry", also in order_by) or
+# by the class itself, never by a bare class name: that is looked up across the models of every
+# plugin, and another plugin may well define an Entry too.
 class Entry(Model):
     __tablename__ = "parcel_log_entries"
 

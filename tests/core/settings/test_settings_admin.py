@@ -197,3 +197,12 @@ def test_decimal_settings_round_trip(world, app):
     finally:
         cache.pop(decl.key)
     assert decl not in CORE_SETTINGS
+
+
+def test_refused_setting_values_are_explained_in_the_users_language(client, api_headers, world):
+    h = {**api_headers(world["rc"]), "Accept-Language": "zh-CN"}
+    area = world["area"]
+    for value in ("x", 0, 3651):
+        err = assert_envelope(client.put("/api/v1/settings/core.notice_default_days", headers=h,
+                                         json={"scope_type": "area", "scope_id": area.id, "value": value}), 422)
+        assert not err["fields"]["value"][0].isascii(), err

@@ -434,3 +434,17 @@ def test_dashboard_card_counts_what_needs_the_office_today(client, scene, make, 
     assert services.today_counts(scene.community)["callback"] == 0
     login_as(make.account("staff", elsewhere))  # another community's staff: not this dashboard
     assert client.get(f"/communities/{scene.community.id}/dashboard").status_code in (403, 404)
+
+
+def test_team_leader_id_zero_is_refused_and_changes_nothing(client, scene, api_headers, db):
+    hm = api_headers(scene.manager)
+    r = client.post("/api/v1/tickets/teams", json={"community_id": scene.community.id, "name": "维修班",
+                                                   "member_ids": [scene.steward.id]}, headers=hm)
+    team_id = r.get_json()["id"]
+    for body in ({"name": "维修班", "leader_id": 0}, {"name": "维修班", "leader_id": 2.5e-42}):
+        err = assert_envelope(client.patch(f"/api/v1/tickets/teams/{team_id}", json=body, headers=hm), 422)
+        assert set(err["fields"]) <= {"leader_id", "member_ids"} and err["fields"]
+    assert_envelope(client.post("/api/v1/tickets/teams", json={"community_id": scene.community.id, "name": "保洁",
+                                                               "leader_id": 0}, headers=hm), 422)
+    team = client.get(f"/api/v1/tickets/teams?community_id={scene.community.id}", headers=hm).get_json()
+    assert [(t["name"], t["leader_id"], t["member_ids"]) for t in team] == [("维修班", None, [scene.steward.id])]

@@ -405,3 +405,16 @@ def test_club_and_poll_pages(client, world, make, login_as, db):
     assert client.post(f"/culture_events/portal/clubs/{club.id}/join", data={}).status_code == 409
     assert client.post(f"/culture_events/portal/polls/{poll.id}/vote", data={"options": ["合唱"]}).status_code == 302
     assert client.post(f"/culture_events/portal/polls/{poll.id}/vote", data={}).status_code == 422
+
+
+def test_portal_home_card_names_the_next_event(client, world, plan, make, login_as):
+    event = plan(world, title="中秋晚会")
+    s.register(world.owner, event)
+    login_as(make.account(person=world.owner))
+    html = client.get("/portal/?lang=en").get_data(as_text=True)
+    card = next(c for c in html.split('<section class="card portal-section')[1:] if "/culture_events/portal" in c)
+    assert "Your next event: 中秋晚会" in card
+    login_as(make.account(person=world.neighbour))  # a neighbour without a place sees no such line
+    html = client.get("/portal/?lang=en").get_data(as_text=True)
+    card = next(c for c in html.split('<section class="card portal-section')[1:] if "/culture_events/portal" in c)
+    assert "Your next event" not in card

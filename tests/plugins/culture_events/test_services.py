@@ -499,3 +499,21 @@ def test_a_landlords_tenants_are_not_his_household(world, plan, make):
     assert [p.id for p in s.household(landlord)] == [landlord.id]
     with pytest.raises(Forbidden):
         s.register(landlord, plan(world), tenant)
+
+
+def test_portal_summary_names_the_next_event_held_and_counts_waiting_places(world, plan, make, db):
+    assert s.portal_summary(world.owner) == {"next": None, "waiting": 0}
+    later = plan(world, title="重阳登高", starts_at=s.utcnow() + dt.timedelta(days=20),
+                 ends_at=s.utcnow() + dt.timedelta(days=20, hours=3))
+    sooner = plan(world, title="中秋晚会", capacity=1)
+    full = plan(world, title="亲子手工", capacity=1)
+    s.register(world.neighbour, full)
+    s.register(world.owner, later)
+    s.register(world.owner, sooner)
+    s.register(world.owner, full)  # the only place is taken: waiting
+    mine = s.portal_summary(world.owner)
+    assert mine["next"][0] == "中秋晚会" and mine["waiting"] == 1
+    s.cancel_registration(world.owner, db.session.scalars(select(Registration).where(
+        Registration.person_id == world.owner.id, Registration.event_id == sooner.id)).one())
+    assert s.portal_summary(world.owner)["next"][0] == "重阳登高"  # a cancelled place is not held
+    assert s.portal_summary(world.neighbour) == {"next": ("亲子手工", full.starts_at), "waiting": 0}

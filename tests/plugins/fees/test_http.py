@@ -267,3 +267,30 @@ def test_chinese_back_office_shows_fee_settings_permissions_and_jobs_in_chinese(
             assert str(declared[key]["label"]) == str(spec["label"])
             assert not str(spec["label"]).isascii(), key
         assert all(not str(job.description).isascii() for job in jobs())
+
+
+def test_dashboard_and_portal_cards(setup, client, make, login_as, db):
+    c, units, owners, _item = setup(n_units=2)
+    run = svc.preview_run(None, c, "2026-01")
+    svc.confirm_run(None, run, c)  # due in 2026: overdue today
+    login_as(make.account("manager", c))
+    html = client.get(f"/communities/{c.id}/dashboard?lang=en").get_data(as_text=True)
+    card = html.split('class="fees-widget"', 1)[1].split("</ul>", 1)[0]
+    # by hand: 301.25 + 303.75 billed, nothing paid, both units overdue
+    assert "<b>605.00</b>" in card and 'data-count="overdue" class="warn"' in card and "2 unit(s)" in card
+    login_as(make.account("committee_member", c))  # sees the dashboard, not the bills
+    assert "fees-widget" not in client.get(f"/communities/{c.id}/dashboard").get_data(as_text=True)
+    login_as(make.account(person=owners[0]))
+    portal = client.get("/portal/?lang=en").get_data(as_text=True)
+    fees_card = next(x for x in portal.split('<section class="card portal-section')[1:] if "/fees/portal" in x)
+    assert fees_card.startswith(" attention") and "301.25 yuan to pay, of which 301.25 yuan overdue" in fees_card
+
+
+def test_refused_amounts_are_explained_in_the_users_language(setup, client, make, api_headers):
+    c, units, *_ = setup(n_units=1)
+    h = {**api_headers(make.account("manager", c)), "Accept-Language": "zh-CN"}
+    for amount in ("abc", None, "NaN", "0"):
+        pay = {"unit_id": units[0].id, "amount": amount, "method": "cash"}
+        err = assert_envelope(client.post(f"/api/v1/fees/communities/{c.id}/payments", json=pay, headers=h), 422)
+        message = err["fields"]["amount"][0]
+        assert message.isascii() is False, message

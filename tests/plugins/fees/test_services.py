@@ -417,3 +417,25 @@ def test_yearly_disclosure_job(setup, db):
     assert svc.yearly_disclosures(on=dt.date(2027, 1, 5)) == 1
     assert svc.yearly_disclosures(on=dt.date(2027, 1, 6)) == 0
     assert db.session.scalar(select(Disclosure.year)) == 2026
+
+
+def test_portal_and_dashboard_summaries_by_hand(setup, db, make):
+    c, units, owners, _item = setup(n_units=2)
+    _run(c, "2026-01")
+    _run(c, "2026-02")
+    svc.record_payment(None, c, unit=units[0], amount=Decimal("301.25"), method="cash")  # unit 0's January
+    other, other_units, _o, _i = setup(n_units=1)
+    _run(other, "2026-01")  # another community's bills count nowhere here
+    # by hand: 120.50 m² × 2.50 = 301.25 and 121.50 m² × 2.50 = 303.75 a month, two months each
+    f = svc.community_summary(c.id, 2026, on=dt.date(2030, 1, 1))
+    assert (f["billed"], f["collected"], f["rate"]) == (Decimal("1210.00"), Decimal("301.25"), Decimal("24.9"))
+    assert (f["overdue"], f["overdue_units"]) == (Decimal("908.75"), 2)
+    assert svc.community_summary(c.id, 2025)["billed"] == Decimal("0.00")
+    assert svc.community_summary(c.id, 2025)["rate"] is None
+    assert svc.portal_summary(owners[0], on=dt.date(2030, 1, 1)) == {"due": Decimal("301.25"),
+                                                                   "overdue": Decimal("301.25")}
+    assert svc.portal_summary(owners[1], on=dt.date(2025, 12, 1)) == {"due": Decimal("607.50"),
+                                                                    "overdue": Decimal("0.00")}
+    bill = db.session.scalars(select(Bill).where(Bill.unit_id == units[1].id)).first()
+    svc.void_and_reissue(None, bill, c, "面积有误")  # the void one and its replacement are owed once
+    assert svc.portal_summary(owners[1], on=dt.date(2025, 12, 1))["due"] == Decimal("607.50")
