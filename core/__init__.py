@@ -31,6 +31,7 @@ from core.security import blind_index, decrypt, encrypt, mask
 from core.settings.services import Setting
 from core.settings.services import get as get_setting
 from core.settings.services import get_for_areas as get_setting_for_areas
+from core.settings.services import get_many_for_areas as get_settings_for_areas
 from core.tickets.services import Upload, check_upload, create_ticket
 from core.tickets.workflows import Transition as WorkflowTransition
 from core.tickets.workflows import Workflow
@@ -86,6 +87,7 @@ __all__ = [
     "encrypt",
     "get_setting",
     "get_setting_for_areas",
+    "get_settings_for_areas",
     "grant_role",
     "hook",
     "hookimpl",

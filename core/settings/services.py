@@ -150,13 +150,24 @@ def lookup(key: str):
     """Read every stored value of ``key`` in one query and return ``value(community_id, area_id)``,
     the value in force there (community, else area, else platform, else the default), for jobs
     and reports that need the setting of many communities at once."""
-    setting = declared().get(key)
-    if setting is None:
-        raise KeyError(f"undeclared setting {key!r}")
-    rows = {(r.scope_type, r.scope_id): _from_json(setting, r.value)
-            for r in db.session.scalars(select(SettingValue).where(SettingValue.key == key))}
-    fallback = rows.get(("platform", None), setting.default)
+    return lookup_many([key])[key]
 
+
+def lookup_many(keys) -> dict:
+    """``lookup`` for several keys in one query: ``{key: value(community_id, area_id)}``."""
+    settings = {}
+    for key in keys:
+        if key not in declared():
+            raise KeyError(f"undeclared setting {key!r}")
+        settings[key] = declared()[key]
+    stored: dict[str, dict] = {key: {} for key in settings}
+    for r in db.session.scalars(select(SettingValue).where(SettingValue.key.in_(list(settings)))):
+        stored[r.key][(r.scope_type, r.scope_id)] = _from_json(settings[r.key], r.value)
+    return {key: _resolver(stored[key], stored[key].get(("platform", None), setting.default))
+            for key, setting in settings.items()}
+
+
+def _resolver(rows: dict, fallback):
     def value(community_id: int | None = None, area_id: int | None = None):
         if ("community", community_id) in rows:
             return rows[("community", community_id)]
@@ -168,8 +179,12 @@ def lookup(key: str):
 
 def get_for_areas(key: str, areas) -> dict[int, object]:
     """The value in force for ``key`` on each area (area value, else platform, else default), in one query."""
-    value = lookup(key)
-    return {a.id: value(None, a.id) for a in areas}
+    return get_many_for_areas([key], areas)[key]
+
+
+def get_many_for_areas(keys, areas) -> dict[str, dict[int, object]]:
+    """``get_for_areas`` for several keys in one query: ``{key: {area_id: value}}``."""
+    return {key: {a.id: value(None, a.id) for a in areas} for key, value in lookup_many(keys).items()}
 
 
 # ---------------------------------------------------------------------------------------------

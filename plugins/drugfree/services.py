@@ -45,7 +45,7 @@ from core import (
     db,
     decrypt,
     get_setting,
-    get_setting_for_areas,
+    get_settings_for_areas,
     utcnow,
     visible_community_ids,
 )
@@ -111,7 +111,7 @@ def audit_read(account, what: str, entity_id, area_id: int, **changes) -> None:
 # ---------------------------------------------------------------- settings
 
 class _AreaRef(NamedTuple):
-    """An area by id only: what ``get_setting_for_areas`` reads."""
+    """An area by id only: what ``get_settings_for_areas`` reads."""
 
     id: int
 
@@ -130,9 +130,10 @@ LIMIT_SETTINGS = ("clean_years", "sentence_exclude_months", "missing_exclude_yea
 
 
 def limits_for_areas(areas: list[Area]) -> dict[int, rules.Limits]:
-    """The rules' figures in force for each area (one query per setting, whatever the number of areas)."""
+    """The rules' figures in force for each area (one query, whatever the number of areas)."""
     refs = [_AreaRef(_area_id(a)) for a in areas]
-    values = [get_setting_for_areas(f"drugfree.{name}", refs) for name in LIMIT_SETTINGS]
+    by_key = get_settings_for_areas([f"drugfree.{name}" for name in LIMIT_SETTINGS], refs)
+    values = [by_key[f"drugfree.{name}"] for name in LIMIT_SETTINGS]
     ids = [a.id for a in refs]
     cache: dict[tuple, rules.Limits] = {}
     out = {}

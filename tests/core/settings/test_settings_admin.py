@@ -206,3 +206,15 @@ def test_refused_setting_values_are_explained_in_the_users_language(client, api_
         err = assert_envelope(client.put("/api/v1/settings/core.notice_default_days", headers=h,
                                          json={"scope_type": "area", "scope_id": area.id, "value": value}), 422)
         assert not err["fields"]["value"][0].isascii(), err
+
+
+def test_many_keys_in_one_read_agree_with_one_key_at_a_time(world):
+    keys = ["core.notice_default_days", "core.lockout_threshold"]
+    services.change(world["rc"], keys[0], 15, "area", world["area"])
+    services.change(world["admin"], keys[1], 7, "platform", None)
+    many = services.get_many_for_areas(keys, [world["area"], world["other_area"]])
+    assert many == {key: services.get_for_areas(key, [world["area"], world["other_area"]]) for key in keys}
+    assert many[keys[0]] == {world["area"].id: 15, world["other_area"].id: 30}
+    assert many[keys[1]] == {world["area"].id: 7, world["other_area"].id: 7}
+    with pytest.raises(KeyError):
+        services.get_many_for_areas(["core.notice_default_days", "no.such.setting"], [world["area"]])
