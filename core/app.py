@@ -16,7 +16,7 @@ from core.api.base import make_api
 from core.config import load_config
 from core.database import db
 from core.errors import register_error_handlers
-from core.extensions import babel, csrf, limiter, login_manager
+from core.extensions import CookieSessionInterface, babel, csrf, limiter, login_manager
 
 LOCALES = ("zh_CN", "en")
 CORE_AREAS_WITH_HOOKS: list[str] = [  # core areas implementing hooks
@@ -73,6 +73,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app = Flask("core", instance_path=None, static_folder="static", template_folder="templates",
                 root_path=str(Path(__file__).parent))
     app.config.update(load_config(config))
+    app.session_interface = CookieSessionInterface()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
         # Pooled connections are replaced after half an hour, and one that died with the server is
