@@ -17,7 +17,7 @@ from core.api.base import DB_INT_MAX, make_api
 from core.config import load_config
 from core.database import db
 from core.errors import register_error_handlers
-from core.extensions import babel, csrf, limiter, login_manager
+from core.extensions import CookieSessionInterface, babel, csrf, limiter, login_manager
 
 LOCALES = ("zh_CN", "en")
 CORE_AREAS_WITH_HOOKS: list[str] = [  # core areas implementing hooks
@@ -83,6 +83,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
                 root_path=str(Path(__file__).parent))
     app.url_map.converters["int"] = IdConverter
     app.config.update(load_config(config))
+    app.session_interface = CookieSessionInterface()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
         # Pooled connections are replaced after half an hour, and one that died with the server is

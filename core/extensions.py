@@ -1,6 +1,7 @@
 """Flask extensions, created once and bound in ``create_app()``."""
 
 from flask import current_app, has_app_context, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -59,7 +60,44 @@ class _Babel(Babel):
         return _AppDomain(domain=self.domain)
 
 
+class RateLimiter(Limiter):
+    """Flask-Limiter, without its per-request cost where it has nothing to check.
+
+    Limits set on a view (``@limiter.limit``, as on login and token issuing) are checked by the view's
+    own wrapper. The check Flask-Limiter also runs before every request applies only application,
+    default, blueprint and meta limits and the in-memory fallback; with none of them configured it
+    finds nothing to count, so it is skipped, and runs as before as soon as one is."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if in_middleware and not self._has_request_wide_limits():
+            return None
+        return super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _has_request_wide_limits(self) -> bool:
+        manager = self.limit_manager
+        return bool(manager._application_limits or manager._default_limits or manager._blueprint_limits
+                    or self._meta_limits or self._in_memory_fallback)
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, at no cost to requests that carry no session cookie (API clients
+    with a bearer token): there is nothing to verify, and nothing to write back unless the request put
+    something in the session. Requests with a cookie, and what is sent back, are exactly as before."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = _Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = RateLimiter(key_func=get_remote_address, default_limits=[])

@@ -214,9 +214,9 @@ def _token_statement(read_only: bool = False):
     options = [grants]
     if read_only:
         options = [load_only(ApiToken.account_id, ApiToken.last_used_at, ApiToken.expires_at, ApiToken.revoked_at),
-                   account.defer(Account.password_hash).defer(Account.failed_logins).defer(Account.locked_until)
-                   .defer(Account.last_login_at).defer(Account.created_at).defer(Account.updated_at),
-                   grants.defer(Grant.created_at).defer(Grant.updated_at)]
+                   account.load_only(Account.username, Account.display_name, Account.person_id, Account.active,
+                                     Account.locale),
+                   grants.load_only(Grant.account_id, Grant.role, Grant.scope_type, Grant.scope_id)]
     return select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(*options)
 
 

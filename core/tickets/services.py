@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from core.audit.services import record as audit
 from core.auth.models import Account, Role
@@ -279,15 +279,21 @@ def can_see(account, ticket: Ticket) -> bool:
     return can(account, "tickets.read", community=community) or is_reporter(account, ticket)
 
 
+# Ticket columns that no reading view shows nor checks access by (bookkeeping and the deposit's
+# payment references); read-only views leave them unloaded, to load on first use if ever needed.
+_NOT_READ = (Ticket.created_by_id, Ticket.cancelled_at, Ticket.escalated_at, Ticket.deposit_charge_ref,
+             Ticket.deposit_paid_at, Ticket.deposit_refund_ref, Ticket.created_at, Ticket.updated_at)
+
+
 @functools.cache
 def _visible_statement(read_only: bool = False):
     """The ticket with the community its scope check reads (into the identity map, so ``can_see``
     does not query again) and the category every answer names: one round trip, built once. A
-    read-only view loads of those two only what reading needs; the rest would load on first use."""
+    read-only view loads only what reading needs; the rest would load on first use."""
     community, category = Community, joinedload(Ticket.category)
     options = [category]
     if read_only:
-        options = [load_only(Community.id, Community.area_id, Community.company_id),
+        options = [*(defer(c) for c in _NOT_READ), load_only(Community.id, Community.area_id, Community.company_id),
                    category.load_only(TicketCategory.code)]
     return (select(Ticket, community).join(Community, Community.id == Ticket.community_id)
             .options(*options).where(Ticket.id == bindparam("ticket_id")))

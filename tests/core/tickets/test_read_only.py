@@ -112,3 +112,26 @@ def test_read_only_views_accept_the_web_session_for_reading(client, scene, new_t
     assert [t["id"] for t in listed["items"]] == [ticket.id]
     transitions = client.get(f"/api/v1/tickets/{ticket.id}/transitions").get_json()
     assert "accept" in transitions["allowed"]
+
+
+
+def test_reading_one_ticket_takes_two_statements(client, scene, new_ticket, api_headers, db):
+    """The token with its account and grants, then the ticket with its community and category: what
+    the read-only view leaves unloaded is never needed to answer (no lazy load behind it)."""
+    from sqlalchemy import event
+
+    ticket = new_ticket()
+    db.session.commit()
+    headers, path = api_headers(scene.manager), f"/api/v1/tickets/{ticket.id}"
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        resp = client.get(path, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert resp.status_code == 200 and resp.get_json()["category_code"] == "in_unit_repair"
+    assert [s.split()[1] for s in statements] == ["api_tokens.account_id,", "tickets_tickets.area_id,"], statements
