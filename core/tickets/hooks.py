@@ -119,7 +119,7 @@ def dashboard_widgets(scope, user):
         return []
     counts = today_counts(scope)
     rows = [("new", _("New, waiting to be accepted"), url_for("tickets.index", community_id=scope.id, status="submitted")),
-            ("open", _("Open"), url_for("tickets.index", community_id=scope.id, status="open")),
+            ("open", _("Open tickets"), url_for("tickets.index", community_id=scope.id, status="open")),
             ("overdue", _("Past a deadline"), url_for("tickets.sla", community_id=scope.id)),
             ("callback", _("Low ratings waiting for 回访"),
              url_for("tickets.index", community_id=scope.id, status="callback"))]
