@@ -1272,10 +1272,15 @@ def unit_open_bills(unit_id: int):
 
 
 def unit_credit(unit_id: int) -> Decimal:
+    return units_credit([unit_id])
+
+
+def units_credit(unit_ids) -> Decimal:
+    """Prepaid credit held for the units together (one query)."""
     from plugins.fees.models import Payment
 
     return db.session.scalar(select(func.coalesce(func.sum(Payment.credit), 0)).where(
-        Payment.unit_id == unit_id, Payment.status == "succeeded")) or ZERO
+        Payment.unit_id.in_(list(unit_ids)), Payment.status == "succeeded")) or ZERO
 
 
 def monthly_fee(unit_id: int) -> Decimal:

@@ -600,7 +600,7 @@ def portal():
     payments = db.session.scalars(select(Payment).where(Payment.unit_id.in_(unit_ids), Payment.status == "succeeded")
                                   .order_by(Payment.id.desc()).limit(50)).all() if unit_ids else []
     balance = sum((b.balance for b in bills_ if b.refunded_at is None), Decimal("0.00"))
-    credit = sum((svc.unit_credit(u) for u in unit_ids), Decimal("0.00")) if unit_ids else Decimal("0.00")
+    credit = svc.units_credit(unit_ids) if unit_ids else Decimal("0.00")
     return render_template("fees/portal.html", bills=bills_, payments=payments, balance=balance, credit=credit,
                            units=_units({b.unit_id for b in bills_}))
 

@@ -294,3 +294,16 @@ def test_refused_amounts_are_explained_in_the_users_language(setup, client, make
         err = assert_envelope(client.post(f"/api/v1/fees/communities/{c.id}/payments", json=pay, headers=h), 422)
         message = err["fields"]["amount"][0]
         assert message.isascii() is False, message
+
+
+def test_portal_shows_the_credit_of_all_the_owners_units(setup, client, make, login_as):
+    c, units, owners, _item = setup(n_units=2)
+    make.owner(units[1], person=owners[0], lives_there=False)  # the owner holds both units
+    run = svc.preview_run(None, c, "2026-01")
+    svc.confirm_run(None, run, c)
+    for unit in units:  # by hand: 400 − 301.25 = 98.75 and 400 − 303.75 = 96.25 left as credit
+        svc.record_payment(None, c, unit=unit, amount=Decimal("400.00"), method="cash")
+    assert svc.units_credit([u.id for u in units]) == Decimal("195.00")
+    login_as(make.account(person=owners[0]))
+    page = client.get("/fees/portal?lang=en").get_data(as_text=True)
+    assert "Prepayment credit" in page and "195.00" in page
