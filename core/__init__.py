@@ -15,7 +15,7 @@ from core.auth.services import create_account
 from core.auth.services import grant as grant_role
 from core.dashboard.charts import bar_chart, line_chart
 from core.database import Area as AreaColumn
-from core.database import Encrypted, Model, Money, UTCDateTime, db, quantize, utcnow
+from core.database import Encrypted, Model, Money, UTCDateTime, bulk_allocation, db, quantize, utcnow
 from core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.hookspecs import hookimpl
 from core.imports.services import ImportRefused, read_table
@@ -74,6 +74,7 @@ __all__ = [
     "audit",
     "bar_chart",
     "blind_index",
+    "bulk_allocation",
     "can",
     "check_upload",
     "collect",

