@@ -188,6 +188,8 @@ def _category(case: CaseFacts, event: StatusEvent | None, cut: Cutoffs, limits: 
         return CURRENT
     if case.relapses:
         start = clean_start(case, cut.on)
+    if event is not None and event.status == USING and event.start > start:
+        return CURRENT  # back to use after 戒断 began: a user again until a new 戒断 start is recorded
     return STABLE if cut.stable_by is not None and start <= cut.stable_by else FORMER
 
 
@@ -331,7 +333,8 @@ def contradictions(s: Summary) -> dict[str, list[str]]:
 def _summary_dates(on: dt.date, limits: Limits) -> tuple:
     """The dates ``summarise`` compares with, worked out once per date and limits."""
     year_start, last_year_start = dt.date(on.year, 1, 1), dt.date(on.year - 1, 1, 1)
-    return (Cutoffs.of(on, limits), year_start, last_year_start, dt.date(on.year - 1, 12, 31),
+    # year on year (同比): this year up to ``on`` against last year up to the same day
+    return (Cutoffs.of(on, limits), year_start, last_year_start, years_before(on, 1),
             Cutoffs.of(year_start, limits), Cutoffs.of(last_year_start, limits))
 
 

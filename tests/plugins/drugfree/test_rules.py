@@ -49,6 +49,25 @@ def test_relapse_before_the_clean_start_is_ignored():
     assert r.category(case(clean=dt.date(2020, 1, 1), relapses=[dt.date(2019, 5, 1)]), D) == r.STABLE
 
 
+def test_back_to_use_after_the_clean_start_is_a_current_user_again():
+    clean = dt.date(2019, 1, 1)
+    assert r.category(case(ev(r.USING, clean + dt.timedelta(days=1)), clean=clean), D) == r.CURRENT
+    assert r.category(case(ev(r.USING, clean), clean=clean), D) == r.STABLE  # last use the day 戒断 began
+    assert r.category(case(ev(r.USING, dt.date(2018, 5, 1)), clean=clean), D) == r.STABLE
+    # not yet on the date: the status starts after it
+    assert r.category(case(ev(r.USING, D + dt.timedelta(days=1)), clean=clean), D) == r.STABLE
+    # a later 戒断 start (recorded by the officer) makes them a former user again
+    assert r.category(case(ev(r.USING, dt.date(2025, 1, 1)), clean=dt.date(2025, 2, 1)), D) == r.FORMER
+
+
+def test_back_to_use_is_judged_from_the_clean_start_a_relapse_restarted():
+    relapse = dt.date(2024, 5, 1)
+    back = case(ev(r.USING, relapse + dt.timedelta(days=1)), clean=dt.date(2019, 1, 1), relapses=[relapse])
+    assert r.category(back, D) == r.CURRENT
+    before = case(ev(r.USING, relapse - dt.timedelta(days=1)), clean=dt.date(2019, 1, 1), relapses=[relapse])
+    assert r.category(before, D) == r.FORMER
+
+
 def test_sentenced_three_years_excludes_two_years_does_not():
     assert r.category(case(ev(r.SENTENCED, dt.date(2025, 1, 1), sentence_months=36)), D) == r.SENTENCED
     assert r.category(case(ev(r.SENTENCED, dt.date(2025, 1, 1), sentence_months=35)), D) == r.CURRENT
@@ -163,6 +182,21 @@ def test_relapse_rate_must_fall_and_no_relapse_in_either_year_holds():
     assert not passed(e)["relapse_falling"] and s.people["relapsed_this_year"] == [10]
 
 
+def test_relapse_rate_compares_with_the_same_period_last_year():
+    people = [case(clean=dt.date(2024, 1, 1), ref=i) for i in range(4)]
+    same_day = [case(clean=dt.date(2024, 1, 1), relapses=[dt.date(2025, 6, 15)], ref=8)]
+    later = [case(clean=dt.date(2024, 1, 1), relapses=[dt.date(2025, 6, 16)], ref=9)]
+    now = [case(clean=dt.date(2024, 1, 1), relapses=[dt.date(2026, 2, 1)], ref=10)]
+    s, e = full(people + same_day + now)  # one relapse in each period: not falling
+    assert s.relapses_last_year == 1 and not passed(e)["relapse_falling"]
+    s, e = full(people + later + now)  # last year's came after 15 June: not in the period
+    assert s.relapses_last_year == 0 and not passed(e)["relapse_falling"]
+    s, e = full(people + later)  # none in either period
+    assert s.relapses_last_year == 0 and passed(e)["relapse_falling"]
+    leap = r.summarise([case(clean=dt.date(2020, 1, 1), relapses=[dt.date(2023, 2, 28)])], dt.date(2024, 2, 29))
+    assert leap.relapses_last_year == 1  # 29 February looks back to 28 February
+
+
 def test_indicators():
     s, e = full([case(ev(r.MISSING, dt.date(2025, 1, 1)), ref=1), case(clean=dt.date(2020, 1, 1), ref=2),
                  case(clean=dt.date(2025, 1, 1), ref=3)])
@@ -275,6 +309,10 @@ def test_summary_counts_what_the_case_rules_say(rows, on):
     assert s.returnees_ok == sum(1 for c in returnees if r.aftercare_problem(c, on) is None)
     assert s.orders_due == sum(1 for c in dynamic if r.reporting_state(c, on) in ("in_time", "late", "overdue"))
     assert s.missing_recent == sum(1 for c in dynamic if (e := r.status_on(c, on)) and e.status == r.MISSING)
+    a_year_ago = r.years_before(on, 1)
+    assert s.relapses_last_year == sum(1 for c in cases for d in c.relapses
+                                       if dt.date(on.year - 1, 1, 1) <= d <= a_year_ago)
+    assert s.relapses_this_year == sum(1 for c in cases for d in c.relapses if dt.date(on.year, 1, 1) <= d <= on)
     for day, count in ((dt.date(on.year, 1, 1), s.monitored_start_this_year),
                        (dt.date(on.year - 1, 1, 1), s.monitored_start_last_year)):
         assert count == sum(1 for c in cases if r.category(c, day) in (r.CURRENT, r.FORMER))
