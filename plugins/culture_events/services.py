@@ -187,7 +187,7 @@ def festival_date(code: str, year: int) -> dt.date:
     for c, _name, lunar, solar, _groups, _tags in FESTIVALS:
         if c == code:
             if lunar:
-                return LunarDate(year, *lunar).toSolarDate()
+                return LunarDate(year, *lunar).to_solar_date()
             return dt.date(year, *solar)
     raise KeyError(code)
 

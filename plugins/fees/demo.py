@@ -1,5 +1,6 @@
-"""Demo data for the fees plugin: a year of bills, payments, arrears and a published disclosure for
-each demo community. Idempotent: a community that already has fee items is left alone."""
+"""Demo data for the fees plugin: a year of bills, payments, arrears, the maintenance fund's statements
+and a published disclosure for each demo community. Idempotent: a community that already has fee
+items is left alone."""
 
 from __future__ import annotations
 
@@ -15,6 +16,23 @@ from plugins.fees.models import Allocation, Bill, FeeItem, Payment, SharedCost
 
 COMMUNITIES = ("阳光花园", "翠湖苑", "春晖家园")
 PERIODS = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+
+# The maintenance fund (专项维修资金) as its holder's statements show it: the balance carried into 2025
+# (what is left of the owners' first deposits after earlier repairs), and each community's repairs.
+FUND_HOLDER = "市住房专项维修资金管理中心"
+FUND_OPENING = {"阳光花园": "4386512.37", "翠湖苑": "2318904.62", "春晖家园": "2095377.18"}
+FUND_REPAIRS = {
+    "阳光花园": ((dt.date(2025, 7, 18), "2栋、6栋屋面防水维修", "86400.00"),
+             (dt.date(2026, 4, 23), "雨污水管网改造（首期款）", "132600.00")),
+    "翠湖苑": ((dt.date(2025, 8, 6), "消防水泵及控制柜更换", "48750.00"),
+            (dt.date(2026, 5, 14), "4栋外墙空鼓脱落修缮", "63280.00")),
+    "春晖家园": ((dt.date(2025, 10, 9), "1-3栋电梯曳引钢丝绳更换", "57900.00"),
+             (dt.date(2026, 6, 2), "地下车库顶板渗漏维修", "41360.00")),
+}
+# first deposits of units the developer sold late (the buyer pays in when the sale is registered)
+FUND_DEPOSITS = ((dt.date(2025, 5, 20), "新售房屋首期交存（3户）", "21480.00"),
+                 (dt.date(2026, 3, 10), "新售房屋首期交存（2户）", "14630.00"))
+FUND_RATE = Decimal("0.0115")  # yearly, on the fund's agreed-deposit account; credited quarterly
 
 
 def load(session) -> None:
@@ -64,11 +82,30 @@ def _community(session, c) -> None:
     svc.add_ledger_entry(None, c, year=2026, kind="common_income", label="电梯广告", amount="36000", source="广告合同")
     svc.add_ledger_entry(None, c, year=2026, kind="common_income", label="地面临时停车", amount="54000", source="停车系统")
     svc.add_ledger_entry(None, c, year=2026, kind="common_cost", label="停车管理人工及设备", amount="21000")
-    svc.add_ledger_entry(None, c, year=2026, kind="fund_balance", label="专项维修资金余额", amount="3260000",
-                         source="市住房专项维修资金管理中心对账单")
-    svc.add_ledger_entry(None, c, year=2026, kind="fund_movement", label="3栋电梯更换", amount="-186000",
-                         source="市住房专项维修资金管理中心对账单")
+    _fund(c)
     svc.publish_disclosure(None, c, 2026)
+
+
+def _fund(c) -> None:
+    """Two yearly statements from the fund's holder (2025, and 2026 to the third quarter), imported
+    through the statement import so that they are checked and reconciled like an uploaded file."""
+    if c.name not in FUND_OPENING:
+        return
+    moves = [(day, text, Decimal(amount), svc.ZERO) for day, text, amount in FUND_DEPOSITS]
+    moves += [(day, text, svc.ZERO, Decimal(amount)) for day, text, amount in FUND_REPAIRS[c.name]]
+    # interest for the quarter to the 20th, credited on the 21st of its last month
+    credited = [dt.date(2025, m, 21) for m in (3, 6, 9, 12)] + [dt.date(2026, m, 21) for m in (3, 6, 9)]
+    moves += [(day, "结息", None, svc.ZERO) for day in credited]
+    balance = Decimal(FUND_OPENING[c.name])
+    rows = {2025: [], 2026: []}
+    for day, text, amount_in, amount_out in sorted(moves, key=lambda m: m[0]):
+        if amount_in is None:
+            amount_in = svc.fen(balance * FUND_RATE / 4)
+        balance += amount_in - amount_out
+        rows[day.year].append(f"{day.isoformat()},{text},{amount_in or ''},{amount_out or ''},{balance}")
+    for year, lines in rows.items():
+        data = "\n".join(["日期,摘要,收入,支出,余额", *lines, ""]).encode()
+        svc.import_fund_statement(None, c, data, f"专项维修资金对账单{year}.csv", holder=FUND_HOLDER)
 
 
 def _payments(session, c, rng) -> None:

@@ -180,7 +180,8 @@ class Bill(Model):
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(300))
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("fees_bill.id"))
+    # Indexed: "which bill replaces this one" is asked of every voided bill shown.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("fees_bill.id"), index=True)
     # Targets by module path or class: a bare class name is looked up across every plugin's models.
     lines: Mapped[list[BillLine]] = relationship(
         "plugins.fees.models.BillLine", back_populates="bill", order_by="plugins.fees.models.BillLine.id")

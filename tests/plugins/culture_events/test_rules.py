@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import pytest
 from hypothesis import given
@@ -98,6 +99,14 @@ def test_window_edges():
 ])
 def test_festival_dates(code, year, expected):
     assert s.festival_date(code, year) == expected
+
+
+def test_lunar_festivals_use_no_deprecated_call_of_lunardate():
+    # lunardate 0.3 renamed toSolarDate to to_solar_date and warns on the old name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert s.festival_date("dragon_boat", 2026) == dt.date(2026, 6, 19)
+        assert s.upcoming_festivals(DAY)
 
 
 def test_upcoming_festivals_from_late_november():
