@@ -571,6 +571,9 @@ def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.C
 
 def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rules.Summary | None]]:
     """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it.
+    In aggregate mode the incidents are the larger of the count typed into the report and the
+    incidents recorded in the year: the officer may have typed a recorded incident (so no sum), and
+    an evaluation never counts fewer than are on record.
     A fixed number of reads whatever the number of areas, columns only (no ORM entities)."""
     ids = [_area_id(a) for a in areas]
     _flush_pending()
@@ -580,11 +583,13 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
     named = [i for i in ids if modes.get(i, "named") == "named"]
     out: dict[int, tuple[str, rules.Summary | None]] = {i: ("aggregate", None) for i in aggregate_ids}
     if aggregate_ids:
+        recorded = incidents_in_year(aggregate_ids, on)
         for area_id, counts in _read(select(AggregateReport.area_id, AggregateReport.counts).where(
                 _among(AggregateReport.area_id), AggregateReport.on_date <= on).order_by(
                 AggregateReport.on_date), area_ids=aggregate_ids):
-            out[area_id] = ("aggregate", rules.Summary(
-                **{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
+            summary = rules.Summary(**{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS})
+            summary.incidents = max(summary.incidents, recorded.get(area_id, 0))
+            out[area_id] = ("aggregate", summary)
     if named:
         with bulk_allocation():
             facts, elsewhere = load_facts(named, on)
