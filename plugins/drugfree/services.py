@@ -570,7 +570,9 @@ def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.C
 
 
 def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rules.Summary | None]]:
-    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it.
+    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report from 1 January
+    to ``on`` (a report of an earlier year would pass last year's "new this year" and "relapses this
+    year" off as this year's), and with none the summary is None (``no_counts_message``).
     In aggregate mode the incidents are the larger of the count typed into the report and the
     incidents recorded in the year: the officer may have typed a recorded incident (so no sum), and
     an evaluation never counts fewer than are on record.
@@ -585,7 +587,8 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
     if aggregate_ids:
         recorded = incidents_in_year(aggregate_ids, on)
         for area_id, counts in _read(select(AggregateReport.area_id, AggregateReport.counts).where(
-                _among(AggregateReport.area_id), AggregateReport.on_date <= on).order_by(
+                _among(AggregateReport.area_id), AggregateReport.on_date >= dt.date(on.year, 1, 1),
+                AggregateReport.on_date <= on).order_by(
                 AggregateReport.on_date), area_ids=aggregate_ids):
             summary = rules.Summary(**{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS})
             summary.incidents = max(summary.incidents, recorded.get(area_id, 0))
@@ -601,6 +604,12 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
                     _hide_held_elsewhere(summary, elsewhere[area_id])
                 out[area_id] = ("named", summary)
     return out
+
+
+def no_counts_message(on: dt.date):
+    """What the page, the dashboard and the API say for an aggregate area without counts for the
+    year of ``on``."""
+    return _l("Counts for this year (%(year)s) have not been entered yet.", year=on.year)
 
 
 def _hide_held_elsewhere(summary: rules.Summary, held_elsewhere: set[int]) -> None:

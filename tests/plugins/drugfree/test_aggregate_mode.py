@@ -99,3 +99,58 @@ def test_incident_form_on_an_aggregate_area_shows_over_http(client, db, world, l
     assert body["mode"] == "aggregate" and body["meets"] is False
     check = next(c for c in body["checks"] if c["code"] == "no_trafficking")
     assert check == {"code": "no_trafficking", "passed": False, "counts": {"incidents": 1}}
+
+
+# ---------------------------------------------------------------- only this year's counts
+
+NO_COUNTS = ("Counts for this year (2025) have not been entered yet.", "本年度（2025年）的人数尚未录入。")
+
+
+def test_a_report_of_last_year_is_no_counts_for_this_year(db, world):
+    aggregate(world, db)
+    report(world, db, day=dt.date(2024, 6, 15), registered=2, former=2, stable=2)
+    report(world, db, day=dt.date(2024, 12, 31), registered=2, former=2, stable=2)
+    assert services.summarise_area(world["area"], D) == ("aggregate", None)
+    mode, summary, evaluation = services.evaluate_area(world["officer"], world["area"], D, save=True)
+    assert (mode, summary, evaluation) == ("aggregate", None, None)
+    assert services.evaluations_of(world["area"]) == []  # nothing to save
+    # the same report still answers for its own year
+    assert services.evaluate_area(world["officer"], world["area"], dt.date(2024, 12, 31))[2].meets is True
+
+
+def test_a_report_of_this_year_is_used(db, world):
+    aggregate(world, db)
+    report(world, db, day=dt.date(2024, 6, 15), registered=2, former=2, stable=2)
+    report(world, db, day=dt.date(2025, 1, 1), registered=1, current=1)
+    report(world, db, day=dt.date(2025, 7, 1), registered=2, former=2, stable=2)  # after D: not yet
+    _mode, summary, evaluation = services.evaluate_area(world["officer"], world["area"], D)
+    assert summary.current == 1 and evaluation.meets is False
+    report(world, db, day=dt.date(2025, 6, 30), registered=2, former=2, stable=2)
+    _mode, summary, evaluation = services.evaluate_area(world["officer"], world["area"], D)
+    assert summary.stable == 2 and evaluation.meets is True
+
+
+def test_no_counts_this_year_on_the_page_dashboard_and_api(client, db, world, make, login_as, api_headers):
+    from core.plugins import collect
+
+    aggregate(world, db)
+    report(world, db, day=dt.date(2024, 6, 15), registered=2, former=2, stable=2)
+    login_as(world["officer"])
+    page = client.get(f"/drugfree/areas/{world['area'].id}?on={D.isoformat()}").get_data(as_text=True)
+    assert 'data-result="meets"' not in page and 'data-result="not-yet"' not in page
+    shown = page.split('data-result="no-counts">', 1)[1].split("</p>", 1)[0]
+    assert shown in NO_COUNTS
+    resp = client.post(f"/drugfree/areas/{world['area'].id}/evaluate?on={D.isoformat()}", follow_redirects=True)
+    assert any(text in resp.get_data(as_text=True) for text in NO_COUNTS)
+    assert services.evaluations_of(world["area"]) == []
+    checks = collect("compliance_checks", area=world["area"], on_date=D)
+    assert [(c["code"], c["passed"]) for c in checks] == [("drugfree.no_data", None)]
+    assert checks[0]["detail"] in NO_COUNTS
+    for account in (world["officer"], make.account("rc_staff", world["area"])):
+        body = client.get(f"{BASE}/areas/{world['area'].id}/evaluation?on_date={D.isoformat()}",
+                          headers=api_headers(account)).get_json()
+        assert body["meets"] is None and body["checks"] == [] and body["mode"] == "aggregate"
+        assert body["no_result"]["code"] == "no_counts_this_year" and body["no_result"]["message"] in NO_COUNTS
+    body = client.get(f"{BASE}/areas/{world['area'].id}/evaluation?on_date=2024-12-31",
+                      headers=api_headers(world["officer"])).get_json()
+    assert body["meets"] is True and body["no_result"] is None
