@@ -351,17 +351,21 @@ def plan_of(area: Area) -> AreaPlan:
 
 def set_plan(actor, area: Area, *, mode: str, track: str, target_year: int | None, plan: str | None,
              on: dt.date | None = None) -> AreaPlan:
+    """The area's mode, track, target year and plan text. The target year is 3 to 5 years from
+    ``on`` when it is set or changed; an unchanged one is kept as it is, so the plan can still be
+    edited in the years up to the target."""
     on = on or today()
     errors = {}
     if mode not in MODES:
         errors["mode"] = [_l("Unknown mode.")]
     if track not in TRACKS:
         errors["track"] = [_l("Unknown track.")]
-    if target_year is not None and not 3 <= target_year - on.year <= 5:
+    row = db.session.scalar(select(AreaPlan).where(AreaPlan.area_id == area.id))
+    changed = target_year != (row.target_year if row is not None else None)
+    if target_year is not None and changed and not 3 <= target_year - on.year <= 5:
         errors["target_year"] = [_l("The target year is 3 to 5 years from now.")]
     if errors:
         raise Invalid(fields=errors)
-    row = db.session.scalar(select(AreaPlan).where(AreaPlan.area_id == area.id))
     if row is None:
         row = AreaPlan(area_id=area.id)
         db.session.add(row)
