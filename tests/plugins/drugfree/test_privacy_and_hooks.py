@@ -103,19 +103,22 @@ def test_evaluation_refused_for_unrelated_accounts(client, make, world, api_head
                                headers=api_headers(world["officer"])), 422)
 
 
-def test_not_yet_then_meets_after_records_change(db, world, open_case):
+def test_not_yet_then_meets_after_records_change(client, db, world, open_case, login_as):
     on = TODAY
-    case = open_case(last_use_on=dt.date(2020, 1, 1), clean_since=dt.date(2020, 1, 1))
-    services.add_status(world["officer"], case, status="community_rehab", start=dt.date(2020, 1, 1),
-                        reported_on=dt.date(2020, 1, 5))
-    services.add_relapse(world["officer"], case, day=on - dt.timedelta(days=1))
+    case = open_case()  # registered in 2020, 戒断 never begun
+    services.add_status(world["officer"], case, status="using", start=dt.date(2020, 1, 1))
+    db.session.commit()
     _mode, _s, result = services.evaluate_area(world["officer"], world["area"], on)
-    assert not result.meets
+    assert result.meets is False
+    assert [c.code for c in result.checks if not c.passed] == ["no_current_users"]
     services.add_status(world["officer"], case, status="dead", start=on)
-    _mode, _s, result = services.evaluate_area(world["officer"], world["area"], on)
-    codes = {c.code: c.passed for c in result.checks}
-    assert codes["no_current_users"] and codes["former_users_stable"]
-    assert not codes["relapse_falling"]  # a relapse this year over nobody else monitored still counts
+    db.session.commit()
+    _mode, summary, result = services.evaluate_area(world["officer"], world["area"], on)
+    assert summary.current == 0 and summary.dead == 1
+    assert result.meets is True and all(c.passed for c in result.checks)
+    login_as(world["officer"])
+    page = client.get(f"/drugfree/areas/{world['area'].id}").get_data(as_text=True)
+    assert 'data-result="meets"' in page and 'data-result="not-yet"' not in page
 
 
 def test_moved_out_counts_where_they_actually_live(db, world, open_case):
