@@ -83,9 +83,10 @@ def evaluation(args, area_id):
     db.session.commit()
     if result is None:
         return {"area_id": area.id, "mode": mode, "on_date": on.isoformat(), "meets": None, "checks": [],
-                "indicators": {}, "suppressed": False, "min_cell": services.min_cell(area), "people": None}
+                "indicators": {}, "suppressed": False, "min_cell": services.min_cell(area), "people": None,
+                "no_result": {"code": "no_counts_this_year", "message": str(services.no_counts_message(on))}}
     body = services.public_result(summary, result, 1 if named else services.min_cell(area))
-    return {**body, "area_id": area.id, "mode": mode,
+    return {**body, "area_id": area.id, "mode": mode, "no_result": None,
             "people": summary.people if named and mode == "named" else None}
 
 

@@ -17,6 +17,12 @@ class CheckSchema(Schema):
                                                   "counts from 1 to min_cell-1 read \"<min_cell\"."})
 
 
+class NoResultSchema(Schema):
+    code = fields.String(metadata={"description": "no_counts_this_year: an area in aggregate mode has no counts "
+                                                  "dated from 1 January to on_date."})
+    message = fields.String()
+
+
 class EvaluationSchema(Schema):
     area_id = fields.Integer()
     mode = fields.String()
@@ -27,6 +33,8 @@ class EvaluationSchema(Schema):
     suppressed = fields.Boolean()
     min_cell = fields.Integer()
     people = fields.Dict(allow_none=True, metadata={"description": "Case ids behind each count (officer only)."})
+    no_result = fields.Nested(NoResultSchema, allow_none=True,
+                              metadata={"description": "Why meets is null and there are no checks; else null."})
 
 
 class CaseCreateSchema(Schema):

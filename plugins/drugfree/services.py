@@ -351,17 +351,21 @@ def plan_of(area: Area) -> AreaPlan:
 
 def set_plan(actor, area: Area, *, mode: str, track: str, target_year: int | None, plan: str | None,
              on: dt.date | None = None) -> AreaPlan:
+    """The area's mode, track, target year and plan text. The target year is 3 to 5 years from
+    ``on`` when it is set or changed; an unchanged one is kept as it is, so the plan can still be
+    edited in the years up to the target."""
     on = on or today()
     errors = {}
     if mode not in MODES:
         errors["mode"] = [_l("Unknown mode.")]
     if track not in TRACKS:
         errors["track"] = [_l("Unknown track.")]
-    if target_year is not None and not 3 <= target_year - on.year <= 5:
+    row = db.session.scalar(select(AreaPlan).where(AreaPlan.area_id == area.id))
+    changed = target_year != (row.target_year if row is not None else None)
+    if target_year is not None and changed and not 3 <= target_year - on.year <= 5:
         errors["target_year"] = [_l("The target year is 3 to 5 years from now.")]
     if errors:
         raise Invalid(fields=errors)
-    row = db.session.scalar(select(AreaPlan).where(AreaPlan.area_id == area.id))
     if row is None:
         row = AreaPlan(area_id=area.id)
         db.session.add(row)
@@ -570,7 +574,12 @@ def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.C
 
 
 def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rules.Summary | None]]:
-    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report on or before it.
+    """(mode, summary) of each area on ``on``; aggregate mode uses the latest report from 1 January
+    to ``on`` (a report of an earlier year would pass last year's "new this year" and "relapses this
+    year" off as this year's), and with none the summary is None (``no_counts_message``).
+    In aggregate mode the incidents are the larger of the count typed into the report and the
+    incidents recorded in the year: the officer may have typed a recorded incident (so no sum), and
+    an evaluation never counts fewer than are on record.
     A fixed number of reads whatever the number of areas, columns only (no ORM entities)."""
     ids = [_area_id(a) for a in areas]
     _flush_pending()
@@ -580,11 +589,14 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
     named = [i for i in ids if modes.get(i, "named") == "named"]
     out: dict[int, tuple[str, rules.Summary | None]] = {i: ("aggregate", None) for i in aggregate_ids}
     if aggregate_ids:
+        recorded = incidents_in_year(aggregate_ids, on)
         for area_id, counts in _read(select(AggregateReport.area_id, AggregateReport.counts).where(
-                _among(AggregateReport.area_id), AggregateReport.on_date <= on).order_by(
+                _among(AggregateReport.area_id), AggregateReport.on_date >= dt.date(on.year, 1, 1),
+                AggregateReport.on_date <= on).order_by(
                 AggregateReport.on_date), area_ids=aggregate_ids):
-            out[area_id] = ("aggregate", rules.Summary(
-                **{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS}))
+            summary = rules.Summary(**{k: int(counts.get(k, 0)) for k in rules.Summary.COUNT_FIELDS})
+            summary.incidents = max(summary.incidents, recorded.get(area_id, 0))
+            out[area_id] = ("aggregate", summary)
     if named:
         with bulk_allocation():
             facts, elsewhere = load_facts(named, on)
@@ -596,6 +608,12 @@ def summarise_areas(areas: list[Area], on: dt.date) -> dict[int, tuple[str, rule
                     _hide_held_elsewhere(summary, elsewhere[area_id])
                 out[area_id] = ("named", summary)
     return out
+
+
+def no_counts_message(on: dt.date):
+    """What the page, the dashboard and the API say for an aggregate area without counts for the
+    year of ``on``."""
+    return _l("Counts for this year (%(year)s) have not been entered yet.", year=on.year)
 
 
 def _hide_held_elsewhere(summary: rules.Summary, held_elsewhere: set[int]) -> None:

@@ -118,7 +118,7 @@ def dashboard_checks(area: Area, on_date: dt.date) -> list[dict]:
     _mode, summary, evaluation = services.evaluate_area(current_user if _has_user() else None, area, on_date)
     if evaluation is None:
         return [{"code": "drugfree.no_data", "title": str(_l("Drug-free community")), "passed": None,
-                 "detail": str(_l("No counts entered yet."))}]
+                 "detail": str(services.no_counts_message(on_date))}]
     result = services.public_result(summary, evaluation, services.min_cell(area))
     out = [{"code": "drugfree.overall", "title": str(_l("Drug-free community (无毒社区)")),
             "passed": evaluation.meets, "detail": str(_l("Meets the standard") if evaluation.meets else
@@ -189,7 +189,7 @@ def evaluate(area_id: int):
     on = _on_date()
     _mode, _summary, evaluation = services.evaluate_area(current_user, area, on, save=True)
     db.session.commit()
-    flash(_("Evaluation saved.") if evaluation else _("No counts entered yet."), "success")
+    flash(_("Evaluation saved.") if evaluation else str(services.no_counts_message(on)), "success")
     return redirect(url_for("drugfree.area", area_id=area.id, on=on.isoformat()))
 
 

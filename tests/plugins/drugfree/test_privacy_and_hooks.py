@@ -3,6 +3,7 @@ and the core running with the plugin disabled after use."""
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, text
 
 from core.audit.models import AuditEntry
@@ -103,19 +104,22 @@ def test_evaluation_refused_for_unrelated_accounts(client, make, world, api_head
                                headers=api_headers(world["officer"])), 422)
 
 
-def test_not_yet_then_meets_after_records_change(db, world, open_case):
+def test_not_yet_then_meets_after_records_change(client, db, world, open_case, login_as):
     on = TODAY
-    case = open_case(last_use_on=dt.date(2020, 1, 1), clean_since=dt.date(2020, 1, 1))
-    services.add_status(world["officer"], case, status="community_rehab", start=dt.date(2020, 1, 1),
-                        reported_on=dt.date(2020, 1, 5))
-    services.add_relapse(world["officer"], case, day=on - dt.timedelta(days=1))
+    case = open_case()  # registered in 2020, 戒断 never begun
+    services.add_status(world["officer"], case, status="using", start=dt.date(2020, 1, 1))
+    db.session.commit()
     _mode, _s, result = services.evaluate_area(world["officer"], world["area"], on)
-    assert not result.meets
+    assert result.meets is False
+    assert [c.code for c in result.checks if not c.passed] == ["no_current_users"]
     services.add_status(world["officer"], case, status="dead", start=on)
-    _mode, _s, result = services.evaluate_area(world["officer"], world["area"], on)
-    codes = {c.code: c.passed for c in result.checks}
-    assert codes["no_current_users"] and codes["former_users_stable"]
-    assert not codes["relapse_falling"]  # a relapse this year over nobody else monitored still counts
+    db.session.commit()
+    _mode, summary, result = services.evaluate_area(world["officer"], world["area"], on)
+    assert summary.current == 0 and summary.dead == 1
+    assert result.meets is True and all(c.passed for c in result.checks)
+    login_as(world["officer"])
+    page = client.get(f"/drugfree/areas/{world['area'].id}").get_data(as_text=True)
+    assert 'data-result="meets"' in page and 'data-result="not-yet"' not in page
 
 
 def test_moved_out_counts_where_they_actually_live(db, world, open_case):
@@ -236,10 +240,78 @@ def test_core_starts_with_the_plugin_disabled_after_use(db, world, open_case, ma
     assert home.status_code == 200 and world["area"].name in home.get_data(as_text=True)
 
 
-def test_demo_data_is_idempotent_and_fictional(db):
+def _demo_results(db, on):
+    """(area name → (mode, meets, failed checks, case names)) of the two demo areas on ``on``."""
+    from core import Area
+
+    out = {}
+    for area in db.session.scalars(select(Area).where(Area.name.in_(["幸福里社区", "春晖社区"]))):
+        mode, _summary, result = services.evaluate_area(None, area, on)
+        names = sorted(db.session.scalars(select(Case.name).where(Case.area_id == area.id)))
+        out[area.name] = (mode, result.meets, {c.code for c in result.checks if not c.passed}, names)
+    return out
+
+
+def test_demo_data_is_idempotent_and_fictional(client, db, login_as):
+    from core import Account, Person
     from core.demo import load_demo
 
     load_demo()
     load_demo()
     cases = db.session.scalars(select(Case)).all()
-    assert len(cases) == 5 and all(c.demo and "虚构" in c.details for c in cases)
+    assert len(cases) == 8
+    for c in cases:  # marked, and visibly fictional down to the register person behind the case
+        assert c.demo and "虚构" in c.details and c.name.startswith("示例人员")
+        assert db.session.get(Person, int(c.person_ref)).name == c.name
+    results = _demo_results(db, services.today())
+    assert results["春晖社区"][:3] == ("named", True, set())
+    assert results["春晖社区"][3] == ["示例人员己", "示例人员庚", "示例人员辛"]
+    mode, meets, failed, names = results["幸福里社区"]
+    assert (mode, meets) == ("named", False) and len(names) == 5
+    assert {"aftercare", "former_users_stable"} <= failed
+    officer = db.session.scalar(select(Account).where(Account.username == "drugfree"))
+    login_as(officer)  # the demo officer sees both areas, with the people behind the counts
+    areas = {c.area_id for c in cases}
+    index = client.get("/drugfree/").get_data(as_text=True)
+    pages = [client.get(f"/drugfree/areas/{area_id}").get_data(as_text=True) for area_id in sorted(areas)]
+    assert len(areas) == 2 and all(f"/drugfree/areas/{area_id}" in index for area_id in areas)
+    assert sorted('data-result="meets"' in page for page in pages) == [False, True]
+    assert all('id="people"' in page for page in pages)
+    for area_id in areas:
+        listing = client.get(f"/drugfree/areas/{area_id}/cases")
+        assert listing.status_code == 200 and "示例人员" in listing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("on", [dt.date(2025, 1, 1), dt.date(2025, 1, 14), dt.date(2028, 2, 29),
+                                dt.date(2026, 7, 1), dt.date(2026, 12, 31)])
+def test_demo_areas_meet_and_not_yet_whatever_the_day_of_the_year(db, world, monkeypatch, on):
+    from plugins.drugfree import demo
+
+    monkeypatch.setattr(demo, "today", lambda: on)
+    demo.load(db.session)
+    db.session.commit()
+    results = _demo_results(db, on)
+    assert results["春晖社区"][:3] == ("named", True, set())
+    mode, meets, failed, names = results["幸福里社区"]
+    assert (mode, meets, len(names)) == ("named", False, 5)
+    assert {"aftercare", "former_users_stable", "relapse_falling"} <= failed
+
+
+def test_demo_over_an_earlier_demo_turns_its_aggregate_area_named(db, world):
+    from plugins.drugfree import demo
+    from plugins.drugfree.models import AggregateReport, AreaPlan
+
+    chunhui = world["other_area"]  # as the earlier demo left it: aggregate mode, counts, no cases
+    db.session.add(AreaPlan(area_id=chunhui.id, mode="aggregate", track="keep_clean",
+                            plan="保净土：每季度禁毒宣传进小区（演示）"))
+    db.session.add(AggregateReport(area_id=chunhui.id, on_date=TODAY, source=demo.FICTION,
+                                   counts={"registered": 1, "current": 1}))
+    services.set_plan(world["officer"], world["area"], mode="aggregate", track="end_use", target_year=None,
+                      plan="居委会自己的计划")
+    db.session.commit()
+    demo.load(db.session)
+    db.session.commit()
+    assert services.plan_of(chunhui).mode == "named"
+    assert services.evaluate_area(None, chunhui, TODAY)[2].meets is True
+    kept = services.plan_of(world["area"])  # someone's own plan is left as it is
+    assert (kept.mode, kept.plan) == ("aggregate", "居委会自己的计划")

@@ -1,0 +1,58 @@
+"""Saved evaluations: kept with their date and result, listed in the area's history."""
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from plugins.drugfree import services
+from plugins.drugfree.models import EvaluationRecord
+
+BEFORE, AFTER = dt.date(2025, 3, 31), dt.date(2025, 6, 30)  # a current user dies on 1 May 2025
+
+
+def user_then_dead(world, db, open_case):
+    case = open_case()
+    services.add_status(world["officer"], case, status="using", start=dt.date(2020, 1, 1))
+    services.add_status(world["officer"], case, status="dead", start=dt.date(2025, 5, 1))
+    db.session.commit()
+    return case
+
+
+def history_rows(page: str) -> list[tuple[str, str]]:
+    """(date, "meets" / "not-yet") of each row of the history, the page's last section."""
+    section = page.rsplit('<section class="card">', 1)[1]
+    rows = []
+    for row in section.split("<tr>")[1:]:
+        day = row.split("<td>", 2)[1].split("</td>", 1)[0]
+        rows.append((day, "meets" if "badge ok" in row else "not-yet" if "badge bad" in row else "?"))
+    return rows
+
+
+def test_a_saved_evaluation_is_in_the_history_with_its_date_and_result(db, world, open_case):
+    user_then_dead(world, db, open_case)
+    services.evaluate_area(world["officer"], world["area"], BEFORE, save=True)
+    services.evaluate_area(world["officer"], world["area"], AFTER, save=True)
+    services.evaluate_area(world["officer"], world["area"], AFTER)  # not saved
+    db.session.commit()
+    history = services.evaluations_of(world["area"])
+    assert [(h.on_date, h.mode, h.meets) for h in history] == [(AFTER, "named", True), (BEFORE, "named", False)]
+    assert history[0].result["on_date"] == AFTER.isoformat() and history[0].result["meets"] is True
+    failed = [c["code"] for c in history[1].result["checks"] if not c["passed"]]
+    assert failed == ["no_current_users"] and history[1].by_id == world["officer"].id
+
+
+def test_saving_over_http_shows_in_the_history_on_the_page(client, db, world, open_case, login_as):
+    user_then_dead(world, db, open_case)
+    area = world["area"].id
+    login_as("rc_staff", world["area"])
+    assert client.post(f"/drugfree/areas/{area}/evaluate?on={AFTER.isoformat()}").status_code == 403
+    assert db.session.scalar(select(func.count(EvaluationRecord.id))) == 0
+    login_as(world["officer"])
+    for day in (BEFORE, AFTER):
+        resp = client.post(f"/drugfree/areas/{area}/evaluate?on={day.isoformat()}")
+        assert resp.status_code == 302 and f"on={day.isoformat()}" in resp.headers["Location"]
+    page = client.get(f"/drugfree/areas/{area}").get_data(as_text=True)
+    assert history_rows(page) == [(AFTER.isoformat(), "meets"), (BEFORE.isoformat(), "not-yet")]
+    login_as("rc_staff", world["area"])  # the history is counts only: shown with the aggregates
+    page = client.get(f"/drugfree/areas/{area}").get_data(as_text=True)
+    assert history_rows(page) == [(AFTER.isoformat(), "meets"), (BEFORE.isoformat(), "not-yet")]
