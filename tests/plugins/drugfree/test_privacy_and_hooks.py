@@ -3,7 +3,7 @@ and the core running with the plugin disabled after use."""
 
 import datetime as dt
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from core.audit.models import AuditEntry
 from core.database import db as handle
@@ -220,20 +220,66 @@ def test_export_only_for_the_officer(client, db, make, world, open_case, login_a
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "drugfree.refused"))
 
 
-def test_core_starts_with_the_plugin_disabled_after_use(db, world, open_case, make_app, make):
-    open_case()
-    rc = make.account("rc_staff", world["area"])
-    db.session.commit()
-    app = make_app({"DISABLED_PLUGINS": ["drugfree"]})
-    assert "drugfree" not in {i.name for i in app.extensions["jiayuan.plugins"]}
+def _drugfree_rows() -> dict[str, int]:
+    """Rows in each drugfree table, read with plain SQL (the plugin's models need not be loaded)."""
+    with handle.engine.connect() as conn:
+        names = [n for n in inspect(conn).get_table_names() if n.startswith("drugfree_")]
+        return {n: conn.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
+
+
+def _logged_in(app, account):
     client = app.test_client()
-    assert client.get("/api/v1/drugfree/areas/1/evaluation").status_code == 404
-    assert client.get("/login").status_code == 200
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(rc.id)
+        sess["_user_id"] = str(account.id)
         sess["_fresh"] = True
-    home = client.get("/")
-    assert home.status_code == 200 and world["area"].name in home.get_data(as_text=True)
+    return client
+
+
+def test_core_and_other_plugins_run_with_the_plugin_disabled_after_use(db, world, open_case, make_app, make,
+                                                                       client, login_as):
+    """The issue's promise: disabled after use, its data still in the database, the core and the other
+    plugins start (schema upgrade included) and work; the plugin's pages are gone, its rows stay."""
+    case = open_case(details="细节")
+    officer, area, community = world["officer"], world["area"], world["community"]
+    services.add_status(officer, case, status="community_detox", start=dt.date(2021, 1, 1))
+    services.add_relapse(officer, case, day=dt.date(2022, 1, 1))
+    services.add_incident(officer, area, kind="trafficking", day=TODAY)
+    services.evaluate_area(officer, area, TODAY, save=True)
+    rc = make.account("rc_staff", area)
+    manager = make.account("manager", community)
+    db.session.commit()
+    before = _drugfree_rows()
+    assert {n for n, count in before.items() if count} >= {
+        "drugfree_cases", "drugfree_status_changes", "drugfree_relapses", "drugfree_incidents",
+        "drugfree_evaluations"}
+    dashboard = f"/areas/{area.id}/dashboard"
+    login_as(rc)  # enabled, the area dashboard carries the plugin's compliance checks
+    assert 'data-check="drugfree.no_current_users"' in client.get(dashboard).get_data(as_text=True)
+
+    off = make_app({"DISABLED_PLUGINS": ["drugfree"]})
+    assert "drugfree" not in {i.name for i in off.extensions["jiayuan.plugins"]}
+    from core.cli import build_cli
+
+    with off.app_context():  # the command runs on the current app: this one, not the test's
+        upgraded = off.test_cli_runner().invoke(build_cli(off), ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "database up to date" in upgraded.output and "drugfree" not in upgraded.output
+
+    as_rc = _logged_in(off, rc)
+    home = as_rc.get("/")
+    assert home.status_code == 200 and area.name in home.get_data(as_text=True)
+    page = as_rc.get(dashboard)
+    assert page.status_code == 200 and area.name in page.get_data(as_text=True)
+    assert "drugfree" not in page.get_data(as_text=True)  # no check, no menu entry
+    for path in ("/drugfree/", f"/drugfree/areas/{area.id}", f"/drugfree/cases/{case.id}",
+                 f"/api/v1/drugfree/areas/{area.id}/evaluation"):
+        assert as_rc.get(path).status_code == 404, path
+    assert not [p for p in off.test_client().get("/api/v1/openapi.json").get_json()["paths"] if "drugfree" in p]
+    as_manager = _logged_in(off, manager)
+    assert as_manager.get("/").status_code == 200
+    fees = as_manager.get(f"/fees/c/{community.id}/")  # another plugin's page
+    assert fees.status_code == 200 and community.name in fees.get_data(as_text=True)
+    assert _drugfree_rows() == before
 
 
 def test_demo_data_is_idempotent_and_fictional(db):
