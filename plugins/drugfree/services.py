@@ -720,26 +720,37 @@ def export_named(account, area: Area, on: dt.date) -> str:
 
 
 def reduce_after_monitoring(on: dt.date, area_ids: list[int] | None = None) -> int:
-    """Mark when monitoring ended (3 years clean) and, ``drugfree.reduce_after_days`` later, drop
-    the named detail: name, document number, person reference, details and notes. Returns how many
-    cases were reduced. The dates and statuses the statistics need stay."""
+    """Mark when monitoring ended for good and, ``drugfree.reduce_after_days`` later, drop the named
+    detail: name, document number, person reference, details and notes. Returns how many cases were
+    reduced. The dates and statuses the statistics need stay.
+
+    Monitoring ends for good at 3 years clean (stable) or at death (the start of the *dead* status),
+    whichever came first. People abroad, sentenced, missing or moved out may come back and stay
+    in full."""
     stmt = select(Case).where(Case.reduced_at.is_(None))
     if area_ids is not None:
         stmt = stmt.where(Case.area_id.in_(area_ids))
     cases = list(db.session.scalars(stmt.options(selectinload(Case.statuses), selectinload(Case.relapses),
                                                  selectinload(Case.aftercare).selectinload(Aftercare.visits))))
     reduced = 0
-    areas = {a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_({c.area_id for c in cases})))}
-    by_area = limits_for_areas(list(areas.values()))
+    refs = [_AreaRef(i) for i in {c.area_id for c in cases}]
+    by_area = limits_for_areas(refs)
+    waits = get_settings_for_areas(["drugfree.reduce_after_days"], refs)["drugfree.reduce_after_days"]
     for fact, case in zip(facts_of(cases, on), cases, strict=True):
         limits = by_area[case.area_id]
-        if rules.category(fact, on, limits) != rules.STABLE:
+        category = rules.category(fact, on, limits)
+        if category not in (rules.STABLE, rules.DEAD):
             continue
-        ended = rules.add_years(rules.clean_start(fact, on), limits.clean_years)
+        start = rules.clean_start(fact, on)
+        clean_by = rules.add_years(start, limits.clean_years) if start is not None else None
+        if category == rules.STABLE:
+            ended = clean_by
+        else:
+            died = rules.status_on(fact, on).start
+            ended = died if clean_by is None else min(died, clean_by)
         if case.monitoring_ended_on != ended:
             case.monitoring_ended_on = ended
-        wait = int(get_setting("drugfree.reduce_after_days", area=areas[case.area_id]))
-        if on < ended + dt.timedelta(days=wait):
+        if on < ended + dt.timedelta(days=int(waits[case.area_id])):
             continue
         case.lives_in_area = fact.lives_in_area
         case.name = case.id_number = case.person_ref = case.details = None

@@ -24,54 +24,9 @@ from core import (
     visible_area_ids,
     visible_community_ids,
 )
-from plugins.drugfree import forms, rules, services
+from plugins.drugfree import forms, labels, rules, services
 
 bp = Blueprint("drugfree", __name__, url_prefix="/drugfree", template_folder="templates")
-
-CHECK_LABELS = {
-    "no_current_users": _l("Standard 1: no current drug users"),
-    "former_users_stable": _l("Standard 2: former users clean for 3 years or more"),
-    "no_trafficking": _l("Standard 3: no manufacturing, trafficking or cultivation this year"),
-    "no_new_users": _l("Target: no newly emerging users this year"),
-    "aftercare": _l("Target: aftercare (接茬帮教) for every returnee"),
-    "relapse_falling": _l("Target: relapse rate falling year on year"),
-}
-CHECK_REASONS = {
-    "no_current_users": _l("%(current)s current user(s) counted (%(excluded)s excluded by the rules)."),
-    "former_users_stable": _l("%(stable)s of %(former)s former user(s) clean for 3 years or more."),
-    "no_trafficking": _l("%(incidents)s incident(s) recorded this year."),
-    "no_new_users": _l("%(new_this_year)s newly emerging user(s) this year."),
-    "aftercare": _l("%(returnees_ok)s of %(returnees)s returnee(s) with a helper in time and monthly visits."),
-    "relapse_falling": _l("This year %(relapses_this_year)s relapse(s) over %(monitored_start_this_year)s "
-                          "monitored; last year %(relapses_last_year)s over %(monitored_start_last_year)s."),
-}
-INDICATOR_LABELS = {
-    "execution_rate": (_l("Execution rate (执行率)"),
-                       _l("community orders reported within 15 days ÷ community orders due to report")),
-    "control_rate": (_l("Control rate (管控率)"),
-                     _l("people under monitoring not missing ÷ people under monitoring")),
-    "consolidation_rate": (_l("Consolidation rate (戒断巩固率)"),
-                           _l("former users clean 3 years or more ÷ former users")),
-    "relapse_rate": (_l("Relapse rate (复吸率)"),
-                     _l("relapses this year ÷ people under monitoring on 1 January")),
-}
-PEOPLE_LABELS = {
-    "current": _l("Current users"), "former": _l("Former users, not yet 3 years clean"),
-    "stable": _l("Clean 3 years or more"), "new_this_year": _l("Newly emerging this year"),
-    "aftercare_short": _l("Aftercare falls short"), "relapsed_this_year": _l("Relapsed this year"),
-    "missing_recent": _l("Missing under 4 years"), "reporting_late": _l("Reported late"),
-    "reporting_overdue": _l("Not reported, past 15 days"), "excluded_abroad": _l("Excluded: abroad"),
-    "excluded_moved_out": _l("Excluded: moved out"), "excluded_dead": _l("Excluded: dead"),
-    "excluded_sentenced": _l("Excluded: sentenced 3 years or more"),
-    "excluded_missing": _l("Excluded: missing 4 years or more"),
-}
-STANDARDS_TEXT = _l(
-    "无毒社区 standards (posted, no names): (1) no current drug users — not counted are people abroad, "
-    "whose household registration moved out and who no longer live here, the dead, those sentenced to 3 "
-    "years or more and those missing 4 years or more; (2) former users clean for 3 years or more; (3) no "
-    "manufacturing, trafficking or cultivation. Targets: no newly emerging users, aftercare for everyone "
-    "returning from rehabilitation, the relapse rate falling year on year.")
-
 
 def _area(area_id: int) -> Area:
     area = db.session.get(Area, area_id)
@@ -103,14 +58,6 @@ def _on_date() -> dt.date:
         raise Invalid(fields={"on": [_("Not a valid date.")]}) from None
 
 
-def check_rows(result: dict) -> list[dict]:
-    rows = []
-    for check in result["checks"]:
-        rows.append({"code": check["code"], "title": str(CHECK_LABELS[check["code"]]), "passed": check["passed"],
-                     "detail": str(CHECK_REASONS[check["code"]]) % check["counts"]})
-    return rows
-
-
 def dashboard_checks(area: Area, on_date: dt.date) -> list[dict]:
     """``compliance_checks``: the area's result without names, small counts suppressed."""
     if db.session.get(Area, area.id) is None:
@@ -123,7 +70,7 @@ def dashboard_checks(area: Area, on_date: dt.date) -> list[dict]:
     out = [{"code": "drugfree.overall", "title": str(_l("Drug-free community (无毒社区)")),
             "passed": evaluation.meets, "detail": str(_l("Meets the standard") if evaluation.meets else
                                                       _l("Not yet"))}]
-    for row in check_rows(result):
+    for row in labels.check_rows(result, services.limits_for(area)):
         out.append({**row, "code": f"drugfree.{row['code']}"})
     return out
 
@@ -172,11 +119,13 @@ def area(area_id: int):
     db.session.commit()  # the evaluation's audit entry
     plan = services.plan_of(area)
     events, participants = services.education_count(area, on)
+    limits = services.limits_for(area)
     return render_template(
         "drugfree/area.html", area=area, on=on, mode=mode, result=result,
-        checks=check_rows(result) if result else [], people=people, named=named, plan=plan,
+        checks=labels.check_rows(result, limits) if result else [], people=people, named=named, plan=plan,
         history=services.evaluations_of(area), events=events, participants=participants,
-        indicator_labels=INDICATOR_LABELS, people_labels=PEOPLE_LABELS, track_labels=forms.TRACK_LABELS,
+        indicator_labels=labels.indicator_rows(limits), people_labels=labels.render(labels.PEOPLE_LABELS, limits),
+        track_labels=forms.TRACK_LABELS,
         mode_labels=forms.MODE_LABELS, plan_form=forms.PlanForm(obj=plan, formdata=None),
         incident_form=forms.IncidentForm(formdata=None), min_cell=services.min_cell(area))
 
@@ -230,9 +179,9 @@ def publish(area_id: int):
     _officer(area)
     on = services.today()
     _mode, _summary, evaluation = services.evaluate_area(current_user, area, on)
-    labels = {k: str(v) for k, v in CHECK_LABELS.items()}
-    body = services.standards_notice_body(area, evaluation, labels, _("meets the standard"), _("not yet"),
-                                          str(STANDARDS_TEXT))
+    limits = services.limits_for(area)
+    body = services.standards_notice_body(area, evaluation, labels.render(labels.CHECK_LABELS, limits),
+                                          _("meets the standard"), _("not yet"), labels.standards_text(limits))
     publish_notice(current_user, title=_("Drug-free community standards and status (%(area)s)", area=area.name),
                    body=body, area_id=area.id, kind="posted_rules", source_module="drugfree",
                    source_ref=f"area:{area.id}:{on.isoformat()}")
@@ -279,7 +228,8 @@ def cases(area_id: int):
                 "status": rules.status_on(facts[c.id], on)} for c in rows]
     db.session.commit()  # the read's audit entry
     return render_template("drugfree/cases.html", area=area, listing=listing, form=form, mask=mask,
-                           status_labels=forms.STATUS_LABELS, people_labels=PEOPLE_LABELS), status
+                           status_labels=forms.STATUS_LABELS,
+                           category_labels=labels.render(labels.CATEGORY_LABELS, limits)), status
 
 
 def _case_or_refuse(case_id: int):
@@ -312,7 +262,10 @@ def _render_case(case, area, status: int = 200, **form_overrides):
         "drugfree/case.html", case=case, area=area, category=rules.category(fact, on, limits),
         aftercare_problem=rules.aftercare_problem(fact, on, limits),
         reporting=rules.reporting_state(fact, on, limits), returned_on=rules.returned_on(fact, on),
-        status_labels=forms.STATUS_LABELS, legal_labels=forms.LEGAL_BASIS_LABELS, people_labels=PEOPLE_LABELS,
+        status_labels=forms.STATUS_LABELS, legal_labels=forms.LEGAL_BASIS_LABELS,
+        category_labels=labels.render(labels.CATEGORY_LABELS, limits),
+        reporting_labels=labels.render(labels.REPORTING_LABELS, limits),
+        aftercare_labels=labels.render(labels.AFTERCARE_LABELS, limits), figures=labels.figures(limits),
         **ctx), status
 
 

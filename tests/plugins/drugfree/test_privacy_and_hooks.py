@@ -4,11 +4,12 @@ and the core running with the plugin disabled after use."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from core.audit.models import AuditEntry
 from core.database import db as handle
 from core.plugins import collect, hook
+from core.settings.services import set_value
 from core.testing import assert_envelope
 from plugins.drugfree import rules, services
 from plugins.drugfree.models import ActivityCount, Case
@@ -29,13 +30,21 @@ def test_no_name_id_number_or_person_id_in_clear_anywhere(client, db, world, ope
     client.get(f"{BASE}/cases/{case.id}", headers=h)
     client.get(f"{BASE}/areas/{world['area'].id}/evaluation", headers=h)
     db.session.expire_all()
+    assert rows_without_the_person_in_clear() > 10
+    raw = db.session.execute(text("select person_ref, name, id_number from drugfree_cases")).one()
+    assert all(v.startswith("gAAAA") for v in raw)  # Fernet tokens
+
+
+def rows_without_the_person_in_clear() -> int:
+    """Scan every table but the core register, raw (no decryption), for the world's person's name,
+    ID number or person id in clear; return how many rows were checked."""
     needles = (NAME, ID_NUMBER, str(PERSON_ID))
     checked = 0
     with handle.engine.connect() as conn:
         for table in handle.metadata.sorted_tables:
             if table.name in REGISTER:
                 continue
-            for row in conn.execute(text(f'SELECT * FROM "{table.name}"')):  # raw: no decryption
+            for row in conn.execute(text(f'SELECT * FROM "{table.name}"')):
                 values = dict(row._mapping)
                 if table.name == "audit_entries" and values["entity"] in ("Person", "Residency", "Ownership"):
                     continue  # the core register's own history of that person
@@ -43,9 +52,7 @@ def test_no_name_id_number_or_person_id_in_clear_anywhere(client, db, world, ope
                 for needle in needles:
                     assert needle not in blob, (table.name, values)
                 checked += 1
-    assert checked > 10
-    raw = db.session.execute(text("select person_ref, name, id_number from drugfree_cases")).one()
-    assert all(v.startswith("gAAAA") for v in raw)  # Fernet tokens
+    return checked
 
 
 def test_case_table_has_no_plain_foreign_key_to_people():
@@ -213,6 +220,59 @@ def test_reduction_after_monitoring_ends(db, world, open_case):
     assert s.stable == 1
 
 
+@pytest.mark.parametrize("wait", [None, 30])
+def test_reduction_after_death(db, world, open_case, wait):
+    """Death ends monitoring for good: the named detail goes the set period after the date of death,
+    and the case still counts as excluded (dead) in its area."""
+    if wait is not None:
+        set_value(None, "drugfree.reduce_after_days", wait, "area", world["area"].id)
+    wait = wait or 180
+    officer = world["officer"]
+    case = open_case(details=f"{NAME} 细节")
+    services.add_status(officer, case, status="using", start=dt.date(2020, 1, 1), note=NAME)
+    services.assign_helper(officer, case, helper=NAME, assigned_on=dt.date(2020, 2, 1))
+    died = dt.date(2023, 5, 10)
+    services.add_status(officer, case, status="dead", start=died, note="死亡证明")
+    db.session.commit()
+    _m, before, _r = services.evaluate_area(officer, world["area"], TODAY)
+    assert (before.registered, before.dead, before.current) == (1, 1, 0)
+    assert before.people == {"excluded_dead": [case.id]}
+
+    assert services.reduce_after_monitoring(died + dt.timedelta(days=wait - 1)) == 0
+    assert case.monitoring_ended_on == died and case.name == NAME and case.reduced_at is None
+    assert services.reduce_after_monitoring(died + dt.timedelta(days=wait)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    reduced = db.session.get(Case, case.id)
+    assert reduced.reduced_at is not None and reduced.monitoring_ended_on == died
+    assert (reduced.name, reduced.id_number, reduced.person_ref, reduced.details) == (None,) * 4
+    assert all(s.note is None for s in reduced.statuses) and reduced.aftercare.helper == "-"
+    assert [(s.status, s.start) for s in reduced.statuses] == [("using", dt.date(2020, 1, 1)), ("dead", died)]
+    _m, after, _r = services.evaluate_area(officer, world["area"], TODAY)
+    assert after == before  # every count, and the case behind "excluded: dead"
+    assert rows_without_the_person_in_clear() > 5  # the reduction's own audit entries included
+
+
+def test_death_after_three_years_clean_does_not_delay_the_reduction(db, world, open_case):
+    case = open_case(last_use_on=dt.date(2019, 1, 1), clean_since=dt.date(2019, 1, 1))
+    died = dt.date(2024, 3, 1)
+    services.add_status(world["officer"], case, status="dead", start=died)
+    db.session.commit()
+    # monitoring ended at 3 years clean, on 1 January 2022: its period is long over when death is recorded
+    assert services.reduce_after_monitoring(died) == 1
+    assert case.monitoring_ended_on == dt.date(2022, 1, 1) and case.name is None
+
+
+@pytest.mark.parametrize("status,months", [("abroad", None), ("sentenced", 120), ("missing", None),
+                                           ("moved_out", None)])
+def test_people_who_may_come_back_keep_their_named_detail(db, world, open_case, status, months):
+    case = open_case()
+    services.add_status(world["officer"], case, status=status, start=dt.date(2020, 1, 1), sentence_months=months)
+    db.session.commit()
+    assert services.reduce_after_monitoring(TODAY) == 0
+    assert case.name == NAME and case.monitoring_ended_on is None and case.reduced_at is None
+
+
 def test_export_only_for_the_officer(client, db, make, world, open_case, login_as):
     open_case()
     login_as(world["officer"])
@@ -224,20 +284,66 @@ def test_export_only_for_the_officer(client, db, make, world, open_case, login_a
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "drugfree.refused"))
 
 
-def test_core_starts_with_the_plugin_disabled_after_use(db, world, open_case, make_app, make):
-    open_case()
-    rc = make.account("rc_staff", world["area"])
-    db.session.commit()
-    app = make_app({"DISABLED_PLUGINS": ["drugfree"]})
-    assert "drugfree" not in {i.name for i in app.extensions["jiayuan.plugins"]}
+def _drugfree_rows() -> dict[str, int]:
+    """Rows in each drugfree table, read with plain SQL (the plugin's models need not be loaded)."""
+    with handle.engine.connect() as conn:
+        names = [n for n in inspect(conn).get_table_names() if n.startswith("drugfree_")]
+        return {n: conn.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
+
+
+def _logged_in(app, account):
     client = app.test_client()
-    assert client.get("/api/v1/drugfree/areas/1/evaluation").status_code == 404
-    assert client.get("/login").status_code == 200
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(rc.id)
+        sess["_user_id"] = str(account.id)
         sess["_fresh"] = True
-    home = client.get("/")
-    assert home.status_code == 200 and world["area"].name in home.get_data(as_text=True)
+    return client
+
+
+def test_core_and_other_plugins_run_with_the_plugin_disabled_after_use(db, world, open_case, make_app, make,
+                                                                       client, login_as):
+    """The issue's promise: disabled after use, its data still in the database, the core and the other
+    plugins start (schema upgrade included) and work; the plugin's pages are gone, its rows stay."""
+    case = open_case(details="细节")
+    officer, area, community = world["officer"], world["area"], world["community"]
+    services.add_status(officer, case, status="community_detox", start=dt.date(2021, 1, 1))
+    services.add_relapse(officer, case, day=dt.date(2022, 1, 1))
+    services.add_incident(officer, area, kind="trafficking", day=TODAY)
+    services.evaluate_area(officer, area, TODAY, save=True)
+    rc = make.account("rc_staff", area)
+    manager = make.account("manager", community)
+    db.session.commit()
+    before = _drugfree_rows()
+    assert {n for n, count in before.items() if count} >= {
+        "drugfree_cases", "drugfree_status_changes", "drugfree_relapses", "drugfree_incidents",
+        "drugfree_evaluations"}
+    dashboard = f"/areas/{area.id}/dashboard"
+    login_as(rc)  # enabled, the area dashboard carries the plugin's compliance checks
+    assert 'data-check="drugfree.no_current_users"' in client.get(dashboard).get_data(as_text=True)
+
+    off = make_app({"DISABLED_PLUGINS": ["drugfree"]})
+    assert "drugfree" not in {i.name for i in off.extensions["jiayuan.plugins"]}
+    from core.cli import build_cli
+
+    with off.app_context():  # the command runs on the current app: this one, not the test's
+        upgraded = off.test_cli_runner().invoke(build_cli(off), ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "database up to date" in upgraded.output and "drugfree" not in upgraded.output
+
+    as_rc = _logged_in(off, rc)
+    home = as_rc.get("/")
+    assert home.status_code == 200 and area.name in home.get_data(as_text=True)
+    page = as_rc.get(dashboard)
+    assert page.status_code == 200 and area.name in page.get_data(as_text=True)
+    assert "drugfree" not in page.get_data(as_text=True)  # no check, no menu entry
+    for path in ("/drugfree/", f"/drugfree/areas/{area.id}", f"/drugfree/cases/{case.id}",
+                 f"/api/v1/drugfree/areas/{area.id}/evaluation"):
+        assert as_rc.get(path).status_code == 404, path
+    assert not [p for p in off.test_client().get("/api/v1/openapi.json").get_json()["paths"] if "drugfree" in p]
+    as_manager = _logged_in(off, manager)
+    assert as_manager.get("/").status_code == 200
+    fees = as_manager.get(f"/fees/c/{community.id}/")  # another plugin's page
+    assert fees.status_code == 200 and community.name in fees.get_data(as_text=True)
+    assert _drugfree_rows() == before
 
 
 def _demo_results(db, on):
