@@ -26,3 +26,11 @@ def test_each_page_reads_its_own_catalogue_first(app, client, make, login_as):
     login_as(make.account("platform_admin"))
     page = client.get("/login?lang=zh_CN", follow_redirects=True)
     assert page.status_code == 200 and "登记进入" not in page.get_data(as_text=True)
+
+
+def test_pages_declare_the_language_they_are_in(client):
+    """Screen readers and the browser's own translation offer go by <html lang>."""
+    zh = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    en = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="zh-CN">' in zh and "登录" in zh
+    assert '<html lang="en">' in en
