@@ -40,7 +40,9 @@ def update(folder: Path) -> None:
 def missing(folder: Path) -> list[str]:
     with _po(folder, "zh").open("rb") as fh:
         catalog = read_po(fh)
-    return [m.id for m in catalog if m.id and not m.string]
+    # a plural entry's translation is a tuple of forms: ('',) is untranslated though not empty
+    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog
+            if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
 
 
 def fill(folder: Path, mapping: dict[str, str]) -> None:
@@ -48,8 +50,10 @@ def fill(folder: Path, mapping: dict[str, str]) -> None:
     with path.open("rb") as fh:
         catalog = read_po(fh)
     for message in catalog:
-        if message.id in mapping:
-            message.string = mapping[message.id]
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if key in mapping:
+            # Chinese has one plural form: a plural entry takes the one translation as its only form
+            message.string = (mapping[key],) if isinstance(message.id, tuple) else mapping[key]
             message.flags.discard("fuzzy")
     with path.open("wb") as fh:
         write_po(fh, catalog, width=0, omit_header=False)
