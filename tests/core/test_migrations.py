@@ -6,13 +6,6 @@ from alembic.migration import MigrationContext
 
 from core.migrate import _includer, migration_sets
 
-# Known drift, left for its own fix: the core migration creates `organisations` with its two
-# use_alter foreign keys inside op.create_table, which PostgreSQL's CREATE TABLE leaves out (SQLite
-# keeps them inline), so on PostgreSQL those two keys are missing. Listed by name so that any other
-# drift fails, and so that the test asks for this entry to go once a migration adds them.
-KNOWN = {"postgresql": {("core", "add_fk", "fk_organisations_area_id_areas"),
-                        ("core", "add_fk", "fk_organisations_community_id_communities")}}
-
 
 def _drift(app, connection):
     """What autogenerate would still write, per migration set, against the migrated test database."""
@@ -41,12 +34,4 @@ def _drift(app, connection):
 def test_every_migration_set_matches_its_models(app, db):
     with db.engine.connect() as connection:
         drift = _drift(app, connection)
-        known = KNOWN.get(connection.dialect.name, set())
-    named = {(name, change[0], getattr(change[-1], "name", None))
-             for name, changes in drift.items() for change in changes if isinstance(change, tuple)}
-    unknown = {name: [c for c in changes if not isinstance(c, tuple)
-                      or (name, c[0], getattr(c[-1], "name", None)) not in known]
-               for name, changes in drift.items()}
-    assert {name: changes for name, changes in unknown.items() if changes} == {}
-    assert named >= known, f"fixed, remove from KNOWN: {known - named}"
-
+    assert drift == {}
