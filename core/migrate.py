@@ -50,6 +50,8 @@ def _includer(target: MigrationSet, sets: list[MigrationSet]):
     others = [s.prefix for s in sets if s.prefix and s is not target]
 
     def include(table_name: str) -> bool:
+        if table_name.startswith("alembic_version"):  # every set's own bookkeeping, never a model
+            return False
         if target.prefix is not None:
             return table_name.startswith(target.prefix)
         return not any(table_name.startswith(p) for p in others)
