@@ -226,6 +226,8 @@ def _aftercare_problem(case: CaseFacts, back: dt.date, on: dt.date, limits: Limi
     whole = months_since(back, on)
     if whole == 0:
         return None
+    if len(case.visits) < whole * limits.visits_per_month:
+        return "missed_visits"  # too few visits in all for every month to have its share
     per_month = [0] * whole
     for day in case.visits:
         if back <= day:
