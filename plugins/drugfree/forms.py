@@ -89,27 +89,29 @@ class PlanForm(FlaskForm):
     plan = TextAreaField(_l("Plan"), validators=[Optional(), Length(max=2000)])
 
 
+# Labels of the aggregate counts; the figures an area can set are filled in per area
+# (labels.render), as on every other drugfree screen.
 COUNT_LABELS = {
     "registered": _l("Registered (everyone, incl. excluded)"),
     "current": _l("Current users"),
     "former": _l("Former users (戒断 begun)"),
-    "stable": _l("Of whom clean 3 years or more"),
+    "stable": _l("Of whom clean %(clean)s or more"),
     "abroad": _l("Excluded: abroad"),
     "moved_out": _l("Excluded: registration moved out, no longer living here"),
     "dead": _l("Excluded: dead"),
-    "sentenced": _l("Excluded: sentenced to 3 years or more"),
-    "missing": _l("Excluded: missing 4 years or more"),
-    "missing_recent": _l("Missing under 4 years"),
+    "sentenced": _l("Excluded: sentenced to %(sentence)s or more"),
+    "missing": _l("Excluded: missing %(missing)s or more"),
+    "missing_recent": _l("Missing under %(missing)s"),
     "new_this_year": _l("Newly emerging users this year"),
     "returnees": _l("Returnees under monitoring"),
     "returnees_ok": _l("Returnees whose aftercare holds"),
     "relapses_this_year": _l("Relapses this year"),
     "monitored_start_this_year": _l("Under monitoring on 1 January this year"),
-    "relapses_last_year": _l("Relapses last year"),
+    "relapses_last_year": _l("Relapses last year, 1 January to the same day"),
     "monitored_start_last_year": _l("Under monitoring on 1 January last year"),
     "incidents": _l("Manufacturing, trafficking or cultivation this year"),
     "orders_due": _l("Community orders due to report"),
-    "orders_in_time": _l("Of which reported within 15 days"),
+    "orders_in_time": _l("Of which reported within %(report)s"),
 }
 
 

@@ -332,6 +332,8 @@ def aggregate(area_id: int):
     area = _area(area_id)
     _officer(area)
     form = forms.AggregateForm()
+    for name, text in labels.render(forms.COUNT_LABELS, services.limits_for(area)).items():
+        getattr(form, name).label.text = text
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

@@ -150,3 +150,18 @@ def test_area_wording_shows_the_figures_in_force_for_the_area(client, db, world,
     assert client.post(f"/drugfree/areas/{area.id}/publish").status_code == 302
     body = db.session.scalar(select(Notice.body))
     assert "戒断巩固5年以上" in body and "失踪6年以上" in body and "三年" not in body
+
+
+def test_aggregate_form_names_the_figures_in_force_for_the_area(client, db, world, login_as, make):
+    area = world["area"]
+    for key, value in (("clean_years", 5), ("report_days", 10), ("missing_exclude_years", 6)):
+        set_value(None, f"drugfree.{key}", value, "area", area.id)
+    db.session.commit()
+    login_as(world["officer"])
+    page = client.get(f"/drugfree/areas/{area.id}/aggregate?lang=zh_CN").get_data(as_text=True)
+    assert "其中戒断5年以上" in page and "其中10日内报到" in page and "不计入：失踪6年以上" in page
+    assert "戒断3年" not in page and "15日" not in page and "失踪4年" not in page
+    assert "上年同期复吸次数" in page  # compared with the same period last year, as the rules do
+    login_as(make.account("drugfree_officer", world["other_area"], username="officer-b"))
+    page = client.get(f"/drugfree/areas/{world['other_area'].id}/aggregate?lang=zh_CN").get_data(as_text=True)
+    assert "其中戒断3年以上" in page and "其中15日内报到" in page
