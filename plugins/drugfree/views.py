@@ -65,6 +65,9 @@ PEOPLE_LABELS = {
     "excluded_sentenced": _l("Excluded: sentenced 3 years or more"),
     "excluded_missing": _l("Excluded: missing 4 years or more"),
 }
+# A case's category (rules.category) names an exclusion by its reason ("abroad"), where the counts
+# say "excluded_abroad": the case pages look both up.
+CATEGORY_LABELS = {**PEOPLE_LABELS, **{r: PEOPLE_LABELS[f"excluded_{r}"] for r in rules.EXCLUDED_REASONS}}
 STANDARDS_TEXT = _l(
     "无毒社区 standards (posted, no names): (1) no current drug users — not counted are people abroad, "
     "whose household registration moved out and who no longer live here, the dead, those sentenced to 3 "
@@ -279,7 +282,7 @@ def cases(area_id: int):
                 "status": rules.status_on(facts[c.id], on)} for c in rows]
     db.session.commit()  # the read's audit entry
     return render_template("drugfree/cases.html", area=area, listing=listing, form=form, mask=mask,
-                           status_labels=forms.STATUS_LABELS, people_labels=PEOPLE_LABELS), status
+                           status_labels=forms.STATUS_LABELS, people_labels=CATEGORY_LABELS), status
 
 
 def _case_or_refuse(case_id: int):
@@ -312,7 +315,7 @@ def _render_case(case, area, status: int = 200, **form_overrides):
         "drugfree/case.html", case=case, area=area, category=rules.category(fact, on, limits),
         aftercare_problem=rules.aftercare_problem(fact, on, limits),
         reporting=rules.reporting_state(fact, on, limits), returned_on=rules.returned_on(fact, on),
-        status_labels=forms.STATUS_LABELS, legal_labels=forms.LEGAL_BASIS_LABELS, people_labels=PEOPLE_LABELS,
+        status_labels=forms.STATUS_LABELS, legal_labels=forms.LEGAL_BASIS_LABELS, people_labels=CATEGORY_LABELS,
         **ctx), status
 
 
