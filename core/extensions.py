@@ -17,7 +17,11 @@ class _AppDomain(Domain):
     The core and every plugin keep their own catalogue, and the same English words may need other
     Chinese in another trade ("Register": 房屋台账 for the register, 报名 for an event). Catalogues
     are merged, later ones winning, so the catalogue of whoever serves the request (the core, or the
-    plugin owning the blueprint) is merged last: each page reads its own words first."""
+    plugin owning the blueprint) is merged last: each page reads its own words first. The core's comes
+    just before it: the frame every page shares (navigation, messages, forms) is the core's, and reads
+    the core's words on a plugin's page rather than another plugin's. Pieces rendered on a page of
+    another package (a plugin's widget, card or nav label on a core page) read that page's catalogue
+    first, so they need msgids of their own (tests/core/test_chinese_pages.py checks the known ones)."""
 
     def get_translations_cache(self, ctx):
         return current_app.extensions.setdefault("jiayuan.translations", {})
@@ -32,7 +36,9 @@ class _AppDomain(Domain):
         owner = _serving_catalogue()
         key = (str(get_locale()), self.domain[0], owner)
         if key not in cache:
-            dirs = [d for d in self.translation_directories if d != owner] + ([owner] if owner else [])
+            core = (current_app.extensions.get("jiayuan.translation_owners") or {}).get("core")
+            last = list(dict.fromkeys(d for d in (core, owner) if d))
+            dirs = [d for d in self.translation_directories if d not in last] + last
             translations = support.Translations()
             for dirname in dirs:
                 catalog = support.Translations.load(dirname, [get_locale()], self.domain[0])

@@ -108,12 +108,17 @@ def _register(pm, name, module, dist) -> PluginInfo:
         name=name,
         module=module,
         version=getattr(module, "__version__", None) or (dist.version if dist else "0"),
-        description=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
+        description=getattr(module, "DESCRIPTION", None) or _first_line(module.__doc__),
         author=getattr(module, "__author__", ""),
         requires=requires,
         builtin=module.__name__.startswith("plugins."),
         hooks=hooks,
     )
+
+
+def _first_line(doc: str | None) -> str:
+    lines = (doc or "").strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def register_internal(pm: pluggy.PluginManager, dotted: str) -> None:

@@ -241,7 +241,7 @@ def revoke_grant(actor: Account, account: Account, grant_id: int) -> None:
 
 def scope_label(grant: Grant, names: dict) -> str:
     if grant.scope_type == S.platform:
-        return "platform"
+        return "—"  # the scope type already says: the whole platform
     return names.get((grant.scope_type, grant.scope_id), f"#{grant.scope_id}")
 
 

@@ -209,5 +209,6 @@ def job_run(name: str):
 
         raise NotFound()
     status, _summary = run_job(current_app._get_current_object(), job)
-    flash(_("Job %(name)s: %(status)s", name=name, status=status), "success" if status == "ok" else "error")
+    shown = _("failed") if status == "failed" else status
+    flash(_("Job %(name)s: %(status)s", name=name, status=shown), "success" if status == "ok" else "error")
     return redirect(url_for("admin.jobs"))

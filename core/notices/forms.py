@@ -4,7 +4,8 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, 
 from wtforms.validators import DataRequired, Length, Optional
 
 KIND_LABELS = {"general": _l("General"), "price": _l("Prices and fees"), "meeting": _l("Meeting"),
-               "result": _l("Result"), "rules": _l("Rules posted")}
+               "result": _l("Result"), "rules": _l("Rules posted"), "disclosure": _l("Accounts disclosure"),
+               "event": _l("Community event")}
 
 
 class NoticeForm(FlaskForm):

@@ -81,7 +81,8 @@ def days_up_before(notice: Notice, moment: dt.datetime) -> float:
 # Back office and portal
 # ---------------------------------------------------------------------------------------------
 
-KINDS = ("general", "price", "meeting", "result", "rules")
+# fees posts its yearly accounts as "disclosure", culture_events its events as "event"
+KINDS = ("general", "price", "meeting", "result", "rules", "disclosure", "event")
 
 
 def resolve_audience(area_id=None, community_id=None, building_id=None):

@@ -21,7 +21,7 @@ from core.places.models import Building, SaleStatus, Unit, UnitUse
 bp = Blueprint("places", __name__, url_prefix="/register")
 
 NAV = [
-    {"label": _l("Register"), "endpoint": "places.communities", "permission": "register.read", "order": 10},
+    {"label": _l("Housing register"), "endpoint": "places.communities", "permission": "register.read", "order": 10},
 ]
 PER_PAGE = 50
 

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from core.auth.permissions import can, visible_area_ids, visible_community_ids
@@ -59,6 +60,19 @@ def _value_text(setting, value) -> str:
     return "" if value is None else str(value)
 
 
+TYPE_LABELS = {"int": _l("Whole number"), "decimal": _l("Decimal number"), "str": _l("Free text"),
+               "bool": _l("Yes or no"), "json": _l("JSON")}
+
+
+def _value_shown(setting, value):
+    """A value as a page shows it: a switch as yes or no, a code from a fixed list as code."""
+    if setting.type == "bool" and value is not None:
+        return _("yes") if value else _("no")
+    if setting.choices and value is not None:
+        return Markup("<code>%s</code>") % value
+    return _value_text(setting, value)
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -68,7 +82,7 @@ def index():
     return render_template("settings/index.html", rows=services.in_force(scope_type, scope), scope_type=scope_type,
                            scope=scope, areas=areas, communities=communities,
                            editable=services.can_edit(current_user, scope_type, scope),
-                           value_text=_value_text)
+                           value_text=_value_shown)
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
@@ -102,6 +116,8 @@ def edit(key: str):
     return render_template("settings/edit.html", setting=setting, form=form, scope_type=scope_type, scope=scope,
                            editable=services.can_edit(current_user, scope_type, scope),
                            settable=scope_type in setting.scopes,
+                           type_label=TYPE_LABELS.get(setting.type, setting.type),
+                           default_shown=_value_shown(setting, setting.default),
                            history=services.history(key, scope_type, scope, limit=50)), 200 if not form.errors else 422
 
 

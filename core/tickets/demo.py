@@ -32,6 +32,17 @@ TITLES = {
     "cleaning": ["楼道有垃圾", "电梯轿厢脏", "绿化带杂物", "地库油污"],
 }
 SCORES = [(5, 55), (4, 28), (3, 9), (2, 5), (1, 3)]
+# The history written from a ticket's time stamps, in each workflow's own steps (an enquiry is
+# answered, not accepted and resolved: the timeline names each step in the workflow's words).
+HISTORY_STEPS = {
+    "repair": (("responded_at", "accept", "accepted"), ("arrived_at", "arrive", "on_site"),
+               ("resolved_at", "resolve", "resolved"), ("closed_at", "close", "closed"),
+               ("cancelled_at", "cancel", "cancelled")),
+    "enquiry": (("resolved_at", "answer", "answered"), ("closed_at", "close", "closed"),
+                ("cancelled_at", "cancel", "cancelled")),
+    "renovation": (("responded_at", "review", "under_review"), ("resolved_at", "approve", "approved"),
+                   ("closed_at", "pass_inspection", "closed"), ("cancelled_at", "cancel", "cancelled")),
+}
 
 
 def _pick(rng: random.Random, weighted):
@@ -177,9 +188,7 @@ def _community(session, community: Community, rng: random.Random, start, now, se
         history.append({**base, "action": "create", "from_status": None, "to_status": "submitted",
                         "actor_id": None, "at": row["opened_at"], "note": row["channel"]})
         last = "submitted"
-        for stamp, action, to in (("responded_at", "accept", "accepted"), ("arrived_at", "arrive", "on_site"),
-                                  ("resolved_at", "resolve", "resolved"), ("closed_at", "close", "closed"),
-                                  ("cancelled_at", "cancel", "cancelled")):
+        for stamp, action, to in HISTORY_STEPS[row["workflow"]]:
             if row.get(stamp):
                 history.append({**base, "action": action, "from_status": last, "to_status": to,
                                 "actor_id": row["assignee_id"], "at": row[stamp], "note": None})

@@ -63,9 +63,9 @@ def jobs():
 
     return [
         Job("tickets.check_sla", 300, services.check_sla_job,
-            "Mark missed ticket deadlines, notify and escalate to the community manager"),
+            _l("Mark missed ticket deadlines, notify and escalate to the community manager")),
         Job("tickets.auto_close", 3600, services.auto_close_job,
-            "Close resolved tickets that stayed unrated past the set number of days"),
+            _l("Close resolved tickets that stayed unrated past the set number of days")),
     ]
 
 

@@ -48,6 +48,8 @@ from core.tickets.models import (
 CHANNELS = ("portal", "phone", "api", "reception", "staff")
 CLOCKS = ("response", "arrival", "resolution")
 CLOCK_STAMP = {"response": "responded_at", "arrival": "arrived_at", "resolution": "resolved_at"}
+# Reasons of assignments made by the system (a manager's reassignment keeps the words typed).
+ASSIGNMENT_REASONS = {"steward": _l("the building's steward, on submission"), "dispatch": _l("dispatched")}
 CALLBACK_OUTCOMES = {
     "resolved": _l("Owner reached: problem solved"),
     "explained": _l("Owner reached: explained, owner accepts"),
@@ -1211,7 +1213,8 @@ def timeline(ticket: Ticket, include_internal: bool) -> list[dict]:
                       "internal": c.internal})
     if include_internal:
         for a in assigns:
-            items.append({"at": a.at, "kind": "assignment", "who": names.get(a.assignee_id, ""), "note": a.reason})
+            items.append({"at": a.at, "kind": "assignment", "who": names.get(a.assignee_id, ""),
+                          "note": str(ASSIGNMENT_REASONS.get(a.reason, a.reason))})
         for cb in callbacks:
             items.append({"at": cb.at, "kind": "callback", "who": names.get(cb.staff_id, ""),
                           "note": f"{CALLBACK_OUTCOMES[cb.outcome]} ×{cb.attempts}" + (f" — {cb.note}" if cb.note

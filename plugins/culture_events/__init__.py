@@ -7,6 +7,8 @@ from core import hookimpl
 PLUGIN_NAME = "culture_events"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
+# shown on the plugins page in the reader's language (the docstring is for developers)
+DESCRIPTION = _l("Community culture: events, clubs, registration with waiting lists, check-in and participation.")
 
 MANAGERS = ["company_admin", "manager", "rc_staff"]
 
@@ -39,13 +41,13 @@ def settings_schema():
 
     return [
         Setting("culture_events.child_under", "int", 14,
-                "PIPL (个人信息保护法) art. 28 and 31: a guardian consents for children under 14",
+                _l("PIPL (个人信息保护法) art. 28 and 31: a guardian consents for children under 14"),
                 _l("Children are under this age (guardian's consent needed)"), min=1, max=18),
-        Setting("culture_events.adult_from", "int", 18, "Civil Code (民法典) art. 17: adults are 18 or over",
+        Setting("culture_events.adult_from", "int", 18, _l("Civil Code (民法典) art. 17: adults are 18 or over"),
                 _l("Adults from this age"), min=14, max=21),
-        Setting("culture_events.youth_to", "int", 35, "中长期青年发展规划（2016—2025年）: youth are 14 to 35",
+        Setting("culture_events.youth_to", "int", 35, _l("中长期青年发展规划（2016—2025年）: youth are 14 to 35"),
                 _l("Youth up to this age"), min=18, max=45),
-        Setting("culture_events.elderly_from", "int", 60, "老年人权益保障法 art. 2: the elderly are 60 or over",
+        Setting("culture_events.elderly_from", "int", 60, _l("老年人权益保障法 art. 2: the elderly are 60 or over"),
                 _l("Elderly from this age"), min=50, max=80),
     ]
 
@@ -101,7 +103,7 @@ def jobs():
 
         return f"{report_ended_events()} events reported"
 
-    return [Job("culture_events.report_attendance", 3600, run, "Report attendance of ended events")]
+    return [Job("culture_events.report_attendance", 3600, run, _l("Report attendance of ended events"))]
 
 
 @hookimpl

@@ -72,6 +72,8 @@ FUNCTION_LABELS = {
 }
 AGE_LABELS = {"children": _l("Children"), "youth": _l("Youth"), "adults": _l("Adults"),
               "elderly": _l("Elderly"), "all": _l("Everyone")}
+REG_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waiting": _l("On the waiting list"),
+                     "cancelled": _l("Cancelled")}
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 

@@ -123,7 +123,7 @@ def event_new():
     communities, areas = _scopes(current_user)
     form = forms.EventForm()
     form.scope.choices = [(f"c:{c.id}", c.name) for c in communities] + [
-        (f"a:{a.id}", f"{a.name} ({_('whole area')})") for a in areas]
+        (f"a:{a.id}", _("%(area)s (whole area)", area=a.name)) for a in areas]
     venues = db.session.scalars(select(Venue).where(
         Venue.community_id.in_([c.id for c in communities]) if communities else Venue.id < 0,
         Venue.active.is_(True)).order_by(Venue.name)).all()
@@ -135,7 +135,7 @@ def event_new():
             abort(404)
         fest = match[0]
         start = dt.datetime.combine(fest["date"], dt.time(19, 0) if code == "mid_autumn" else dt.time(9, 30))
-        form.title.data = f"{fest['name']} · {_('Community event')}"
+        form.title.data = _("%(festival)s · community event", festival=fest["name"])
         form.festival.data, form.age_groups.data = code, list(fest["age_groups"])
         form.function_tags.data = list(fest["function_tags"])
         form.starts_at.data, form.ends_at.data = start, start + dt.timedelta(hours=2)
@@ -159,8 +159,8 @@ def event_new():
 
 def _photo_form(regs) -> forms.PhotoForm:
     form = forms.PhotoForm()
-    form.people_ids.choices = [(r.person_id, name + (f" ({_('no photo consent')})" if r.age_group == "children"
-                                                     and not r.photo_consent else "")) for r, name in regs]
+    form.people_ids.choices = [(r.person_id, _("%(name)s (no photo consent)", name=name)
+                                if r.age_group == "children" and not r.photo_consent else name) for r, name in regs]
     return form
 
 
@@ -182,7 +182,7 @@ def _render_event(event, regs, photo_form=None, status=200):
     edit_form = forms.EventEditForm(formdata=None, obj=event)
     return render_template("culture_events/event_detail.html", event=event, regs=regs, manage=manage,
                            checkin=checkin, q=q, found=found, photos=photos, counts=services.registration_counts(
-                               [event.id]), age_labels=services.AGE_LABELS,
+                               [event.id]), age_labels=services.AGE_LABELS, reg_labels=services.REG_STATUS_LABELS,
                            photo_form=photo_form or _photo_form(regs), edit_form=edit_form,
                            cancel_form=forms.CancelForm(formdata=None)), status
 

@@ -7,6 +7,8 @@ from core import Role, Setting, hookimpl
 PLUGIN_NAME = "drugfree"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
+# shown on the plugins page in the reader's language (the docstring is for developers)
+DESCRIPTION = _l("Drug-free community (无毒社区) compliance checks per residents' committee area, privacy first.")
 __author__ = "Jiayuan"
 
 SOURCE_RULES = "《无毒社区》创建标准 (the source article); 戒毒条例 §7"
@@ -110,7 +112,7 @@ def jobs():
         return f"{n} case(s) reduced"
 
     return [Job("drugfree.reduce", 86400, run,
-                "Reduce named detail of drug-free cases after monitoring has ended")]
+                _l("Reduce named detail of drug-free cases after monitoring has ended"))]
 
 
 @hookimpl

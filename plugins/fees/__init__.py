@@ -1,12 +1,14 @@
 """Transparent fees: price notices, billing runs, shared-cost splits, payments, receipts, disclosure."""
 
+from flask_babel import lazy_gettext as _l
+
 PLUGIN_NAME = "fees"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
+# shown on the plugins page in the reader's language (the docstring is for developers)
+DESCRIPTION = _l("Transparent fees: price notices, billing runs, shared-cost splits, payments, receipts, disclosure.")
 
 from decimal import Decimal  # noqa: E402
-
-from flask_babel import lazy_gettext as _l  # noqa: E402
 
 from core import Job, Setting, hookimpl  # noqa: E402
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -13,6 +15,17 @@ KINDS = [("service", _l("Service fee per m² per month")), ("fixed", _l("Fixed p
          ("parking", _l("Parking per space per month")), ("metered", _l("Metered (from readings)")),
          ("utility", _l("Utility collected for others")), ("shared", _l("Shared cost (公摊)")),
          ("per_job", _l("Per job (便民/特种服务)"))]
+METHODS = [("cash", _l("Cash")), ("bank", _l("Bank transfer")), ("online", _l("Online"))]
+# What pages show for the stored codes (statuses, kinds, methods)
+LABELS = {
+    "bill": {"open": _l("Unpaid"), "partial": _l("Partly paid"), "paid": _l("Paid in full"), "void": _l("Voided"),
+             "refunded": _l("Refunded")},
+    "run": {"preview": _l("Previewed, not confirmed"), "confirming": _l("Being confirmed"),
+            "confirmed": _l("Confirmed")},
+    "payment": {"pending": _l("Pending"), "succeeded": _l("Succeeded"), "void": _l("Voided")},
+    "method": dict(METHODS),
+    "kind": dict(KINDS),
+}
 
 
 class ItemForm(FlaskForm):
@@ -50,10 +63,10 @@ class ReasonForm(FlaskForm):
 class PaymentForm(FlaskForm):
     unit_id = IntegerField(_l("Unit"), validators=[DataRequired()])
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired()])
-    method = SelectField(_l("Method"), choices=[("cash", _l("Cash")), ("bank", _l("Bank transfer")),
-                                                ("online", _l("Online"))])
+    method = SelectField(_l("Method"), choices=METHODS)
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=80)])
-    idempotency_key = StringField(validators=[Optional(), Length(max=80)])
+    # one key per form shown: the same form sent twice records one payment
+    idempotency_key = HiddenField(validators=[Optional(), Length(max=80)], default=lambda: uuid.uuid4().hex)
 
 
 class SharedCostForm(FlaskForm):

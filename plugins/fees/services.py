@@ -548,11 +548,14 @@ def notice_text(community, items, hotline: str, company_name: str) -> str:
         pricing = _("Government-guided (base %(base)s, range %(lo)s–%(hi)s)", base=it.guided_base or "-",
                      lo=it.guided_min, hi=it.guided_max) if it.pricing_type == "government_guided" else _(
             "Market price")
-        lines.append(f"· {it.name} [{it.code}] {it.rate} {it.unit_label} — {pricing}; "
-                     f"{_('from')} {it.effective_from}{' – ' + str(it.effective_to) if it.effective_to else ''}; "
-                     f"{_('Legal basis')}: {it.legal_basis or '-'}; {_('Payer')}: {it.payer or '-'}; "
-                     f"{_('Billing method')}: {it.billing_method or '-'}; "
-                     f"{_('Service content and standard')}: {it.service_content or '-'}")
+        period = (_("%(start)s to %(end)s", start=it.effective_from, end=it.effective_to) if it.effective_to
+                  else _("from %(start)s", start=it.effective_from))
+        # one message per line, so a translation can order and punctuate it as its language does
+        lines.append(_("· %(name)s [%(code)s] %(rate)s %(unit)s — %(pricing)s; %(period)s; legal basis: %(basis)s; "
+                       "payer: %(payer)s; billing method: %(method)s; service content and standard: %(content)s",
+                       name=it.name, code=it.code, rate=it.rate, unit=it.unit_label, pricing=pricing, period=period,
+                       basis=it.legal_basis or "-", payer=it.payer or "-", method=it.billing_method or "-",
+                       content=it.service_content or "-"))
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ import core
 from core import Forbidden, Invalid, NotFound, db
 from plugins.fees import services as svc
 from plugins.fees.forms import (
+    LABELS,
     FundConfirmForm,
     FundUploadForm,
     ItemForm,
@@ -43,6 +44,11 @@ from plugins.fees.models import (
 )
 
 bp = Blueprint("fees", __name__, url_prefix="/fees", template_folder="templates")
+
+
+@bp.context_processor
+def _labels():
+    return {"labels": LABELS}
 
 
 def community_for(cid: int, permission: str):

@@ -9,6 +9,8 @@ from core import Job, Setting, hookimpl
 PLUGIN_NAME = "owners_assembly"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
+# shown on the plugins page in the reader's language (the docstring is for developers)
+DESCRIPTION = _l("Owners' assembly (业主大会) votes with the Civil Code double majority, committee elections.")
 
 CIVIL_CODE = _l("民法典 §278 (Civil Code: double majority of exclusive area and headcount)")
 
@@ -97,7 +99,7 @@ def jobs():
         return f"{registration_reminders(dt.date.today())} reminders"
 
     return [Job("owners_assembly.registration_reminders", 86400, remind,
-                "Remind committees to register (备案) within 30 days of their election")]
+                _l("Remind committees to register (备案) within 30 days of their election"))]
 
 
 @hookimpl

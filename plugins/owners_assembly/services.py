@@ -245,7 +245,9 @@ def percent(part: int, whole: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 import datetime as _dt  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
 
+from flask import current_app  # noqa: E402
 from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 
@@ -407,6 +409,11 @@ def freeze_roll(meeting: Meeting) -> tuple[int, int]:
     return meeting.total_area, meeting.total_heads
 
 
+# How the posted notice (written in Chinese, like the other notices of the assembly) names the form
+MEETING_FORMS_ZH = {"online": "业主服务平台线上表决", "in_person": "现场会议", "door_to_door": "入户书面征求意见",
+                    "mixed": "现场会议与线上、书面表决相结合"}
+
+
 def publish_meeting_notice(actor, meeting: Meeting, now: _dt.datetime | None = None) -> Meeting:
     """Freeze the roll, post the notice on the core board and tell the residents' committee."""
     _require_draft(meeting)
@@ -426,8 +433,10 @@ def publish_meeting_notice(actor, meeting: Meeting, now: _dt.datetime | None = N
         raise Invalid(fields={"cutoff_date": [_l("No owners on the register at the cut-off date.")]})
     lines = [f"{i.position}. {i.title}（{'特别事项：须经参与表决专有部分面积和人数各四分之三以上同意' if i.decision_class == SPECIAL else '一般事项：须经参与表决专有部分面积和人数各过半数同意'}）"
              for i in items]
-    body = (f"{community.name}业主大会会议\n表决时间：{meeting.opens_at:%Y-%m-%d %H:%M} 至 {meeting.closes_at:%Y-%m-%d %H:%M}（UTC）\n"
-            f"会议形式：{meeting.form}\n表决人名册截止日：{meeting.cutoff_date}\n"
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])  # posted for owners: their local time
+    opens, closes = meeting.opens_at.astimezone(tz), meeting.closes_at.astimezone(tz)
+    body = (f"{community.name}业主大会会议\n表决时间：{opens:%Y-%m-%d %H:%M} 至 {closes:%Y-%m-%d %H:%M}\n"
+            f"会议形式：{MEETING_FORMS_ZH.get(meeting.form, meeting.form)}\n表决人名册截止日：{meeting.cutoff_date}\n"
             f"业主总人数：{total_heads}；专有部分总面积：{total_area / 100:,.2f} m²\n议题：\n" + "\n".join(lines))
     notice = publish_notice(actor, title=f"业主大会会议公告：{meeting.title}", body=body, area_id=meeting.area_id,
                             community_id=meeting.community_id, kind="meeting", publish_at=now,

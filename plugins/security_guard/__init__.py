@@ -7,6 +7,8 @@ from core import hookimpl
 PLUGIN_NAME = "security_guard"
 __version__ = "0.1.0"
 JIAYUAN_REQUIRES = ">=0.1,<0.2"
+# shown on the plugins page in the reader's language (the docstring is for developers)
+DESCRIPTION = _l("Security guards: selection, training and assessment (挑选关/培训关/考核关), duty and patrols.")
 
 _MANAGERS = ["company_admin", "manager"]
 

@@ -13,12 +13,14 @@ def test_each_app_reads_its_own_catalogues(app, make_app, client):
 
 def test_each_page_reads_its_own_catalogue_first(app, client, make, login_as):
     """The same English may need other Chinese in another trade: the catalogue of the package that
-    serves the request wins over the others (here "Register" and "Log in")."""
+    serves the request wins over the others (here "Register" and "Log in"), and the core's comes next:
+    on a page of a plugin without the word, the core's words win over a third package's."""
     from flask_babel import gettext
 
     cases = [("/login?lang=zh_CN", {"Register": "房屋台账", "Log in": "登录"}),
              ("/culture_events/?lang=zh_CN", {"Register": "报名"}),
              ("/security_guard/gate?lang=zh_CN", {"Register": "考勤", "Log in": "登记进入"}),
+             ("/fees/?lang=zh_CN", {"Register": "房屋台账", "Log in": "登录"}),
              ("/api/v1/tickets?lang=zh_CN", {"Log in": "登录"})]
     for path, expected in cases:
         with app.test_request_context(path):

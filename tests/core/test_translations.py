@@ -31,3 +31,23 @@ def test_every_message_has_a_chinese_translation(folder):
         used.add(message if isinstance(message, str) else message[0])
     missing = sorted(used - translated)
     assert not missing, f"untranslated in {folder.name}: {missing[:20]}"
+
+
+def test_no_message_is_translated_inside_an_f_string():
+    """Extraction skips a ``_()`` written inside an f-string: the message never reaches the catalogue
+    and the page shows it in English. Translate a whole format string instead:
+    ``_("%(name)s (whole area)", name=area.name)``."""
+    import ast
+
+    found = []
+    for folder in catalogue_folders():
+        for path in sorted(folder.rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id in KEYWORDS:
+                        found.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert not found, f"gettext inside an f-string (not extracted): {found}"

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from core.tickets import demo
+from core.tickets import demo, workflows
 from core.tickets.models import Ticket, TicketCallback, TicketRating, TicketTransition
 
 
@@ -28,6 +28,11 @@ def test_demo_year_of_tickets(make, db):
     assert ratings == sum(1 for t in rows if t.rating_score is not None)
     assert db.session.scalar(select(func.count(TicketCallback.id))) > 0
     assert db.session.scalar(select(func.count(TicketTransition.id))) > n
+    # every step of the history is a state of the ticket's own workflow (the timeline names it)
+    states = {t.id: set(workflows.BUILTIN[t.workflow].states) for t in rows}
+    history = db.session.execute(select(TicketTransition.ticket_id, TicketTransition.to_status)).all()
+    assert {w for w in workflows.BUILTIN} <= {t.workflow for t in rows}
+    assert all(to in states[tid] for tid, to in history)
     assert any(t.is_repeat for t in rows)
     demo.load(db.session)  # idempotent
     assert db.session.scalar(select(func.count(Ticket.id))) == n

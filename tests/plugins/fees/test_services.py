@@ -439,3 +439,13 @@ def test_portal_and_dashboard_summaries_by_hand(setup, db, make):
     bill = db.session.scalars(select(Bill).where(Bill.unit_id == units[1].id)).first()
     svc.void_and_reissue(None, bill, c, "面积有误")  # the void one and its replacement are owed once
     assert svc.portal_summary(owners[1], on=dt.date(2025, 12, 1))["due"] == Decimal("607.50")
+
+
+def test_price_notice_reads_in_chinese(setup, db):
+    """The posted price notice is one message per item, so Chinese words and punctuation throughout."""
+    from core.notices.models import Notice
+
+    c, *_ = setup()
+    body = db.session.scalar(select(Notice.body).where(Notice.community_id == c.id, Notice.kind == "price"))
+    assert "物业服务费 [SVC] 2.50 元/m²/月 — 市场调节价；自 2026-01-01 起；收费依据：物业服务收费管理办法；" in body
+    assert "from" not in body

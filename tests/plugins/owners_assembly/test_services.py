@@ -1,4 +1,5 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +35,10 @@ def test_publishing_posts_the_notice_and_tells_the_residents_committee(estate, m
     notice = db.session.get(Notice, meeting.notice_id)
     assert notice.kind == "meeting" and notice.community_id == estate.community.id
     assert db.session.scalar(select(Notification).where(Notification.account_id == rc.id))
+    # owners read the voting times in local time (Asia/Shanghai) and the form in words
+    local = meeting.opens_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"表决时间：{local:%Y-%m-%d %H:%M} 至" in notice.body and "UTC" not in notice.body
+    assert "会议形式：业主服务平台线上表决" in notice.body
 
 
 def test_notice_period_too_short_is_refused_and_nothing_is_frozen(estate, db):
