@@ -174,6 +174,8 @@ def _resolver(rows: dict, fallback):
         return rows.get(("area", area_id), fallback)
 
     value.values = set(rows.values()) | {fallback}  # every value in force somewhere
+    value.fallback = fallback  # the platform value, else the default
+    value.by_area = {scope_id: v for (scope_type, scope_id), v in rows.items() if scope_type == "area"}
     return value
 
 
@@ -184,7 +186,14 @@ def get_for_areas(key: str, areas) -> dict[int, object]:
 
 def get_many_for_areas(keys, areas) -> dict[str, dict[int, object]]:
     """``get_for_areas`` for several keys in one query: ``{key: {area_id: value}}``."""
-    return {key: {a.id: value(None, a.id) for a in areas} for key, value in lookup_many(keys).items()}
+    ids = [a.id for a in areas]
+    out = {}
+    for key, value in lookup_many(keys).items():
+        # most areas take the platform value: set it for all at once, then the few areas' own
+        out[key] = in_force = dict.fromkeys(ids, value.fallback)
+        for area_id in value.by_area.keys() & in_force.keys():
+            in_force[area_id] = value.by_area[area_id]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
