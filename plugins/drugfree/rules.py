@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -61,7 +62,7 @@ class StatusEvent(NamedTuple):
 class CaseFacts(NamedTuple):
     ref: int  # the case id (never the person)
     registered_on: dt.date  # when the police register first recorded the person
-    statuses: tuple[StatusEvent, ...] = ()  # in date order (the loaders sort them)
+    statuses: Sequence[StatusEvent] = ()  # in date order (the loaders sort them)
     clean_since: dt.date | None = None  # the day 戒断 began (last recorded use)
     relapses: tuple[dt.date, ...] = ()
     lives_in_area: bool = True  # lives in the area the case counts in (core residency records)

@@ -537,11 +537,17 @@ def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.C
     homes = _residences(set(person.values()), on)
     # Side tables of every case held by these areas (a case held here that counts elsewhere is
     # dropped below): grouped per case in one pass each, ordered by case in SQL.
-    event = rules.StatusEvent._make
-    statuses = {case_id: tuple(event(r[1:]) for r in rows) for case_id, rows in groupby(_read(select(
-        StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
-        StatusChange.reported_on).where(_among(StatusChange.area_id)).order_by(
-        StatusChange.case_id, StatusChange.start, StatusChange.id), area_ids=holding).all(), itemgetter(0))}
+    statuses: dict[int, list[rules.StatusEvent]] = {}
+    event, previous, history = rules.StatusEvent, None, []
+    for case_id, status, start, months, reported_on in _read(select(
+            StatusChange.case_id, StatusChange.status, StatusChange.start, StatusChange.sentence_months,
+            StatusChange.reported_on).where(_among(StatusChange.area_id)).order_by(
+            StatusChange.case_id, StatusChange.start, StatusChange.id), area_ids=holding):
+        if case_id == previous:  # one list per case, filled in order (a third cheaper than groupby)
+            history.append(event(status, start, months, reported_on))
+        else:
+            statuses[case_id] = history = [event(status, start, months, reported_on)]
+            previous = case_id
     day = itemgetter(1)
     relapses = {case_id: tuple(map(day, rows)) for case_id, rows in groupby(_read(select(
         Relapse.case_id, Relapse.day).where(_among(Relapse.area_id)).order_by(Relapse.case_id),
