@@ -39,7 +39,7 @@ def index():
     ids = {e.account_id for e in page["items"] if e.account_id}
     names = {}
     if ids:
-        names = dict(db.session.execute(select(Account.id, Account.username).where(Account.id.in_(ids))).tuples().all())
+        names = dict(db.session.execute(select(Account.id, Account.username).where(Account.id.in_(ids))).all())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", page=page, names=names, args=args,
                            csv_url=url_for("audit.export", fmt="csv", **args),
