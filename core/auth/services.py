@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,16 +28,16 @@ class LoginRefused(Exception):
 
 def password_problem(password: str) -> str | None:
     if len(password) < 10:
-        return "Use at least 10 characters."
+        return _l("Use at least 10 characters.")
     if password.isdigit() or password.isalpha():
-        return "Mix letters with digits or symbols."
+        return _l("Mix letters with digits or symbols.")
     return None
 
 
 def create_account(username: str, password: str, display_name: str, *, organisation_id=None, person_id=None,
                    email=None, phone=None, check_strength: bool = True) -> Account:
     if db.session.scalar(select(Account.id).where(Account.username == username)):
-        raise Conflict("This username is taken.", fields={"username": ["This username is taken."]})
+        raise Conflict(_l("This username is taken."), fields={"username": [_l("This username is taken.")]})
     if check_strength and (problem := password_problem(password)):
         raise Invalid(fields={"password": [problem]})
     account = Account(username=username, password_hash=generate_password_hash(password, HASH_METHOD),
@@ -51,7 +52,7 @@ def grant(account: Account, role: Role | str, scope_type: ScopeType | str, scope
           organisation_id: int | None = None) -> Grant:
     role, scope_type = Role(role), ScopeType(scope_type)
     if (role == Role.platform_admin) != (scope_type == ScopeType.platform):
-        raise Invalid(fields={"scope_type": ["platform_admin is granted on the platform, and only it."]})
+        raise Invalid(fields={"scope_type": [_l("platform_admin is granted on the platform, and only it.")]})
     for existing in account.grants:
         if (existing.role, existing.scope_type, existing.scope_id) == (role, scope_type, scope_id):
             return existing
@@ -90,7 +91,7 @@ def authenticate(username: str, password: str) -> Account:
 
 def change_password(account: Account, old: str, new: str) -> None:
     if not check_password_hash(account.password_hash, old):
-        raise Invalid(fields={"old_password": ["The current password is wrong."]})
+        raise Invalid(fields={"old_password": [_l("The current password is wrong.")]})
     if problem := password_problem(new):
         raise Invalid(fields={"new_password": [problem]})
     account.password_hash = generate_password_hash(new, HASH_METHOD)
@@ -100,7 +101,7 @@ def change_password(account: Account, old: str, new: str) -> None:
 def create_token(account: Account, name: str, days: int | None = 365) -> tuple[ApiToken, str]:
     """Make a bearer token; the plain value is returned once and never stored."""
     if not name.strip() or len(name) > 60:
-        raise Invalid(fields={"name": ["Give the token a name of at most 60 characters."]})
+        raise Invalid(fields={"name": [_l("Give the token a name of at most 60 characters.")]})
     plain = "jy_" + secrets.token_urlsafe(32)
     token = ApiToken(account_id=account.id, name=name.strip(), token_hash=hash_token(plain), prefix=plain[:8],
                      expires_at=utcnow() + dt.timedelta(days=days) if days else None)

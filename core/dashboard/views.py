@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -70,7 +71,7 @@ def _day_arg() -> dt.date:
     except ValueError:
         from core.errors import Invalid
 
-        raise Invalid(fields={"on": ["Not a valid date."]}) from None
+        raise Invalid(fields={"on": [_l("Not a valid date.")]}) from None
 
 
 @bp.route("/areas/<int:area_id>/dashboard")

@@ -19,9 +19,9 @@ def publish(actor, *, title: str, body: str, area_id: int, community_id: int | N
     """Put a notice up (now or at ``publish_at``) and fire ``notice_published``."""
     publish_at = publish_at or utcnow()
     if expire_at is not None and expire_at <= publish_at:
-        raise Invalid(fields={"expire_at": ["Must be after the publish time."]})
+        raise Invalid(fields={"expire_at": [_l("Must be after the publish time.")]})
     if not title.strip():
-        raise Invalid(fields={"title": ["This field is required."]})
+        raise Invalid(fields={"title": [_l("This field is required.")]})
     notice = Notice(title=title.strip(), body=body, area_id=area_id, community_id=community_id,
                     building_id=building_id, kind=kind, publish_at=publish_at, expire_at=expire_at,
                     source_module=source_module, source_ref=source_ref,
@@ -37,9 +37,9 @@ def publish(actor, *, title: str, body: str, area_id: int, community_id: int | N
 def withdraw(actor, notice: Notice, reason: str) -> Notice:
     """Take a notice down; it stays in the record with when and why."""
     if notice.withdrawn_at is not None:
-        raise Conflict("This notice has already been withdrawn.")
+        raise Conflict(_l("This notice has already been withdrawn."))
     if not reason.strip():
-        raise Invalid(fields={"reason": ["This field is required."]})
+        raise Invalid(fields={"reason": [_l("This field is required.")]})
     notice.withdrawn_at = utcnow()
     notice.withdrawn_reason = reason.strip()[:200]
     db.session.flush()

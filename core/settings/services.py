@@ -116,6 +116,14 @@ def get(key: str, community=None, area=None):
     return setting.default
 
 
+# whole sentences per scope, so the scope's name reads in the user's language too
+NOT_SETTABLE_PER = {
+    "platform": _l("This setting cannot be set per platform."),
+    "area": _l("This setting cannot be set per area."),
+    "community": _l("This setting cannot be set per community."),
+}
+
+
 def set_value(actor, key: str, raw, scope_type: str = "platform", scope_id: int | None = None,
               note: str | None = None) -> SettingValue:
     """Store a value (audited through the change log). Callers check ``settings.edit`` on the scope."""
@@ -123,7 +131,8 @@ def set_value(actor, key: str, raw, scope_type: str = "platform", scope_id: int 
     if setting is None:
         raise NotFound()
     if scope_type not in setting.scopes:
-        raise Invalid(fields={"scope": [f"This setting cannot be set per {scope_type}."]})
+        message = NOT_SETTABLE_PER.get(scope_type) or _l("This setting cannot be set per %(scope)s.", scope=scope_type)
+        raise Invalid(fields={"scope": [message]})
     value = coerce(setting, raw)
     row = db.session.scalar(select(SettingValue).where(
         SettingValue.key == key, SettingValue.scope_type == scope_type,

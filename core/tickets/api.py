@@ -4,6 +4,7 @@ categories and the SLA lists. Owners (through their own token) see only their ow
 from __future__ import annotations
 
 from flask import Response, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.api import Blueprint, api_auth, current_account, page_of, page_schema
@@ -28,7 +29,7 @@ blp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets", descripti
 def _community(community_id: int) -> Community:
     community = db.session.get(Community, community_id)
     if community is None:
-        raise Invalid(fields={"community_id": ["No such community."]})
+        raise Invalid(fields={"community_id": [_l("No such community.")]})
     return community
 
 
@@ -63,12 +64,12 @@ def create(args):
     if args.get("unit_id") is not None:
         unit = db.session.get(Unit, args["unit_id"])
         if unit is None:
-            raise Invalid(fields={"unit_id": ["No such unit."]})
+            raise Invalid(fields={"unit_id": [_l("No such unit.")]})
     reporter = None
     if args.get("reporter_person_id") is not None:
         reporter = db.session.get(Person, args["reporter_person_id"])
         if reporter is None:
-            raise Invalid(fields={"reporter_person_id": ["No such person."]})
+            raise Invalid(fields={"reporter_person_id": [_l("No such person.")]})
     channel = args["channel"] if services.is_staff(account, community) else "api"
     ticket = services.create_ticket(account, community=community, unit=unit, category_code=args["category_code"],
                                     title=args["title"], description=args["description"], channel=channel,
@@ -172,7 +173,7 @@ def upload(ticket_id):
     ticket = services.get_visible(account, ticket_id)
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        raise Invalid(fields={"files": ["This field is required."]})
+        raise Invalid(fields={"files": [_l("This field is required.")]})
     uploads = [services.Upload(f.filename, f.read()) for f in files]
     rows = services.add_attachments(account, ticket, uploads)
     db.session.commit()

@@ -101,11 +101,11 @@ class Events(MethodView):
         if data.get("community_id"):
             community = db.session.get(Community, data["community_id"])
             if community is None:
-                raise Invalid(fields={"community_id": ["Not found."]})
+                raise Invalid(fields={"community_id": [_l("Not found.")]})
         elif data.get("area_id"):
             area = db.session.get(Area, data["area_id"])
             if area is None:
-                raise Invalid(fields={"area_id": ["Not found."]})
+                raise Invalid(fields={"area_id": [_l("Not found.")]})
         events = services.create_event(current_account(), data, community=community, area=area)
         db.session.commit()
         return events
@@ -148,7 +148,7 @@ def register(data, event_id):
     if data.get("person_id") and data["person_id"] != by.id:
         person = db.session.get(Person, data["person_id"])
         if person is None:
-            raise Invalid(fields={"person_id": ["Not found."]})
+            raise Invalid(fields={"person_id": [_l("Not found.")]})
     reg = services.register(by, _event(event_id), person, guardian_consent=data["guardian_consent"],
                             photo_consent=data["photo_consent"])
     db.session.commit()
@@ -247,7 +247,7 @@ def create_venue(data):
     """Add a venue of a community."""
     community = db.session.get(Community, data["community_id"])
     if community is None:
-        raise Invalid(fields={"community_id": ["Not found."]})
+        raise Invalid(fields={"community_id": [_l("Not found.")]})
     venue = services.create_venue(current_account(), community, data["name"], data["capacity"])
     db.session.commit()
     return venue
@@ -290,7 +290,7 @@ def report(query):
         raise NotFound()
     require(current_account(), "culture_events.report.read", community=community)
     if query["until"] < query["since"]:
-        raise Invalid(fields={"until": ["Must not be before since."]})
+        raise Invalid(fields={"until": [_l("Must not be before since.")]})
     data = services.participation([community.id], query["since"], query["until"],
                                   limits=services.AgeLimits.for_scope(community=community))
     data["by_community"] = {str(k): v for k, v in data["by_community"].items()}
@@ -308,7 +308,7 @@ def report(query):
 def _community(community_id: int) -> Community:
     community = db.session.get(Community, community_id)
     if community is None:
-        raise Invalid(fields={"community_id": ["Not found."]})
+        raise Invalid(fields={"community_id": [_l("Not found.")]})
     return community
 
 
@@ -358,7 +358,7 @@ def join_club(data, club_id):
     by = _person()
     person = by if not data.get("person_id") else db.session.get(Person, data["person_id"])
     if person is None:
-        raise Invalid(fields={"person_id": ["Not found."]})
+        raise Invalid(fields={"person_id": [_l("Not found.")]})
     member = services.join_club(by, _club(club_id), person)
     db.session.commit()
     return member
@@ -374,7 +374,7 @@ def add_session(data, club_id):
     if data.get("venue_id"):
         venue = db.session.get(Venue, data["venue_id"])
         if venue is None:
-            raise Invalid(fields={"venue_id": ["Not found."]})
+            raise Invalid(fields={"venue_id": [_l("Not found.")]})
     session = services.add_club_session(current_account(), _club(club_id), data["starts_at"], data["ends_at"], venue)
     db.session.commit()
     return session

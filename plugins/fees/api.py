@@ -126,13 +126,13 @@ def payment(data, cid):
     if data.get("bill_id") is not None:
         bill_ = db.session.get(Bill, data["bill_id"])
         if bill_ is None or bill_.community_id != c.id:
-            raise Invalid(fields={"bill_id": ["No such bill in this community."]})
+            raise Invalid(fields={"bill_id": [_("No such bill in this community.")]})
     elif data.get("unit_id") is not None:
         unit = db.session.get(core.Unit, data["unit_id"])
         if unit is None or unit.community_id != c.id:
-            raise Invalid(fields={"unit_id": ["No such unit in this community."]})
+            raise Invalid(fields={"unit_id": [_("No such unit in this community.")]})
     else:
-        raise Invalid(fields={"unit_id": ["This field is required."]})
+        raise Invalid(fields={"unit_id": [_("This field is required.")]})
     key = data.get("idempotency_key") or request.headers.get("Idempotency-Key")
     p = svc.record_payment(current_account(), c, unit=unit, bill=bill_, amount=data["amount"],
                            method=data["method"], reference=data.get("reference"), idempotency_key=key)

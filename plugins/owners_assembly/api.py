@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import (
@@ -136,7 +137,7 @@ def cast(args, meeting_id):
     account = current_account()
     meeting = _readable(account, db.session.get(Meeting, meeting_id))
     if account.person is None:
-        raise Forbidden("Only owners vote online.", code="not_an_owner")
+        raise Forbidden(_l("Only owners vote online."), code="not_an_owner")
     item = db.session.get(AgendaItem, args["item_id"])
     if item is None or item.meeting_id != meeting.id:
         raise NotFound()

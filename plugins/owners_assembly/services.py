@@ -306,9 +306,9 @@ def create_meeting(actor, community: Community, *, title: str, kind: str, form: 
                    opens_at: _dt.datetime, closes_at: _dt.datetime, location: str | None = None) -> Meeting:
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = ["Must be one of: " + ", ".join(KINDS) + "."]
+        errors["kind"] = [_l("Must be one of: %(choices)s.", choices=", ".join(KINDS))]
     if form not in FORMS:
-        errors["form"] = ["Must be one of: " + ", ".join(FORMS) + "."]
+        errors["form"] = [_l("Must be one of: %(choices)s.", choices=", ".join(FORMS))]
     if closes_at <= opens_at:
         errors["closes_at"] = [_l("Voting must close after it opens.")]
     if cutoff_date > opens_at.date():
@@ -424,7 +424,7 @@ def publish_meeting_notice(actor, meeting: Meeting, now: _dt.datetime | None = N
         raise Invalid(fields={"items": [_l("Add at least one agenda item before publishing.")]})
     for item in items:
         if item.kind == "election" and not [c for c in item.candidates if c.eligible]:
-            raise Invalid(fields={"items": [f"{item.title}: no eligible candidate."]})
+            raise Invalid(fields={"items": [_l("%(item)s: no eligible candidate.", item=item.title)]})
     problem = notice_problem(now, meeting.opens_at, get_setting("owners_assembly.notice_days", community=community))
     if problem:
         raise Invalid(fields={"opens_at": [problem]})

@@ -314,7 +314,7 @@ def result(meeting_id: int):
 def _person() -> Person:
     person = current_user.person
     if person is None:
-        raise Forbidden("This account is not linked to an owner.", code="not_an_owner")
+        raise Forbidden(_("This account is not linked to an owner."), code="not_an_owner")
     return person
 
 
@@ -354,7 +354,7 @@ def vote(meeting_id: int):
         entry = next((e for e in entries if e.id == request.form.get("roll_entry_id", type=int)), None)
         try:
             if entry is None:
-                raise Forbidden("You are not on the roll of this meeting.", code="not_on_roll")
+                raise Forbidden(_("You are not on the roll of this meeting."), code="not_on_roll")
             for item in meeting.items:
                 if item.kind == "election":
                     if f"item-{item.id}-present" in request.form:

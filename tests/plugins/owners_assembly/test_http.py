@@ -209,3 +209,31 @@ def test_dashboard_card_shows_turnout_so_far_against_the_quorum(estate, open_mee
     assert (row["area"], row["heads"], row["quorum"]) == ("70.18%", "80.00%", True)  # 400/570, 4/5
     login_as(make.account("manager", make.community()))  # another community's manager
     assert client.get(f"/communities/{estate.community.id}/dashboard").status_code == 403
+
+
+def test_election_without_eligible_candidate_is_refused_in_the_users_language(estate, client, login_as, db):
+    now = svc.utcnow()
+    meeting = svc.create_meeting(estate.committee, estate.community, title="换届会议", kind="regular", form="online",
+                                 cutoff_date=now.date(), opens_at=now + dt.timedelta(days=20),
+                                 closes_at=now + dt.timedelta(days=25))
+    svc.add_item(estate.committee, meeting, title="选举业主委员会", decision_class="ordinary", kind="election",
+                 seats=5)
+    db.session.commit()
+    login_as(estate.committee)
+    url = f"/owners-assembly/meetings/{meeting.id}/publish"
+    zh = assert_envelope(client.post(url, headers={"Accept": "application/json", "Accept-Language": "zh-CN"}), 422)
+    assert zh["fields"] == {"items": ["选举业主委员会：没有符合条件的候选人。"]}
+    en = assert_envelope(client.post(url, headers={"Accept": "application/json", "Accept-Language": "en"}), 422)
+    assert en["fields"] == {"items": ["选举业主委员会: no eligible candidate."]}
+    db.session.refresh(meeting)
+    assert meeting.status == "draft"
+
+
+def test_ballot_from_an_account_without_an_owner_is_refused_in_chinese(estate, open_meeting, make, client,
+                                                                       api_headers):
+    m, item = open_meeting.meeting, open_meeting.ordinary
+    headers = {**api_headers(estate.committee), "Accept-Language": "zh-CN"}
+    body = {"item_id": item.id, "roll_entry_id": entry_of(m, estate.a).id, "choice": "agree"}
+    err = assert_envelope(client.post(f"/api/v1/owners-assembly/meetings/{m.id}/ballots", json=body,
+                                      headers=headers), 403, "not_an_owner")
+    assert err["message"] == "只有业主可以在线表决。"
