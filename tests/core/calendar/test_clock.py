@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.calendar.services import (
@@ -187,14 +187,16 @@ def test_contract_defaults_construct_a_plain_calendar():
 
 @settings(max_examples=300, deadline=None)
 @given(instants, minutes)
+@example(datetime(2025, 12, 1, 6, 0, 0, 1, tzinfo=UTC), 210)  # ends 08:30:00.000001 local, next morning
 def test_deadline_never_falls_inside_non_working_time(start, m):
     deadline = add_working_minutes(start, m, CAL)
     assert deadline >= start
     assert deadline.tzinfo is not None and deadline.utcoffset() == timedelta(0)
     assert in_closed_working_period(deadline, CAL)
     if m > 0:
-        # the end of a run of working time: the minute before it was working time
-        assert is_working_time(deadline - timedelta(seconds=1), CAL)
+        # the end of a run of working time: the instant before it was working time (a microsecond,
+        # not a second: a start a microsecond past the minute ends a microsecond into a period)
+        assert is_working_time(deadline - timedelta(microseconds=1), CAL)
 
 
 @settings(max_examples=200, deadline=None)
