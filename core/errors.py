@@ -98,8 +98,28 @@ def _translate(message):
     m = re.fullmatch(r"Longer than maximum length (\d+)\.", text)
     if m:
         return _("Longer than the maximum of %(n)s characters.", n=m.group(1))
-    m = re.fullmatch(r"Must be (greater than or equal to|less than or equal to) ([-\d.]+)( and .*)?\.", text)
+    m = re.fullmatch(r"Shorter than minimum length (\d+)\.", text)
     if m:
+        return _("Shorter than the minimum of %(n)s characters.", n=m.group(1))
+    m = re.fullmatch(r"Length must be between (\d+) and (\d+)\.", text)
+    if m:
+        return _("Must be %(min)s to %(max)s characters long.", min=m.group(1), max=m.group(2))
+    m = re.fullmatch(r"Length must be (\d+)\.", text)
+    if m:
+        return _("Must be exactly %(n)s characters long.", n=m.group(1))
+    m = re.fullmatch(r"Must be greater than or equal to ([-\d.]+) and less than or equal to ([-\d.]+)\.", text)
+    if m:
+        return _("Must be between %(min)s and %(max)s.", min=m.group(1), max=m.group(2))
+    m = re.fullmatch(r"Must be (greater than or equal to|less than or equal to|greater than|less than) ([-\d.]+)\.",
+                     text)
+    if m:
+        bound = {"greater than or equal to": _("Must be at least %(n)s."),
+                 "less than or equal to": _("Must be at most %(n)s."),
+                 "greater than": _("Must be more than %(n)s."),
+                 "less than": _("Must be less than %(n)s.")}[m.group(1)]
+        return bound % {"n": m.group(2)}
+    m = re.fullmatch(r"Must be (greater|less) than .*\.", text)
+    if m:  # an exclusive bound on either side: rare enough to quote marshmallow's rule
         return _("Out of the allowed range: %(rule)s.", rule=text[8:-1])
     m = re.fullmatch(r"Must be one of: (.*)\.", text)
     if m:

@@ -70,3 +70,27 @@ def test_ticket_for_an_unknown_community(client, make, api_headers, db):
     assert zh["fields"] == {"community_id": ["小区不存在。"]}
     en = assert_envelope(client.post("/api/v1/tickets", json=body, headers={**headers, **EN}), 422)
     assert en["fields"] == {"community_id": ["No such community."]}
+
+
+def test_length_and_range_checks_read_in_chinese(client, admin_headers):
+    """marshmallow's own messages (lengths, bounds) are put in the user's language by the envelope."""
+    body = {"username": "", "display_name": "名" * 61, "password": "good-pass-123"}
+    zh = assert_envelope(client.post("/api/v1/accounts", json=body, headers={**admin_headers, **ZH}), 422, "invalid")
+    assert zh["fields"]["username"] == ["长度须为 1 至 60 个字符。"]
+    assert zh["fields"]["display_name"] == ["长度须为 1 至 60 个字符。"]
+    en = assert_envelope(client.post("/api/v1/accounts", json=body, headers={**admin_headers, **EN}), 422)
+    assert en["fields"]["username"] == ["Must be 1 to 60 characters long."]
+
+
+def test_each_bound_reads_in_the_users_language(app):
+    from core.errors import _translate
+
+    with app.test_request_context("/?lang=zh_CN"):
+        assert _translate("Must be greater than or equal to 0.") == "不得小于 0。"
+        assert _translate("Must be less than or equal to 10.") == "不得大于 10。"
+        assert _translate("Must be greater than 0.") == "须大于 0。"
+        assert _translate("Must be greater than or equal to 1 and less than or equal to 5.") == "须在 1 至 5 之间。"
+        assert _translate("Shorter than minimum length 3.") == "少于最少 3 个字符。"
+        assert _translate("Length must be 18.") == "长度须恰好为 18 个字符。"
+    with app.test_request_context("/?lang=en"):
+        assert _translate("Must be greater than or equal to 0.") == "Must be at least 0."
