@@ -87,6 +87,24 @@ _FIELD_MESSAGES = {
 }
 
 
+# marshmallow's validators word their messages in English with the figures inside: each pattern
+# here gives the figures to a translated sentence (first match wins; order matters).
+_MARSHMALLOW_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
+    (r"Longer than maximum length (?P<n>\d+)\.", _l("Longer than the maximum of %(n)s characters.")),
+    (r"Shorter than minimum length (?P<n>\d+)\.", _l("Shorter than the minimum of %(n)s characters.")),
+    (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", _l("Must be %(min)s to %(max)s characters long.")),
+    (r"Length must be (?P<n>\d+)\.", _l("Must be exactly %(n)s characters long.")),
+    (r"Must be greater than or equal to (?P<min>[-\d.]+) and less than or equal to (?P<max>[-\d.]+)\.",
+     _l("Must be between %(min)s and %(max)s.")),
+    (r"Must be greater than or equal to (?P<n>[-\d.]+)\.", _l("Must be at least %(n)s.")),
+    (r"Must be less than or equal to (?P<n>[-\d.]+)\.", _l("Must be at most %(n)s.")),
+    (r"Must be greater than (?P<n>[-\d.]+)\.", _l("Must be more than %(n)s.")),
+    (r"Must be less than (?P<n>[-\d.]+)\.", _l("Must be less than %(n)s.")),
+    (r"Must be (?P<rule>(greater|less) than .*)\.", _l("Out of the allowed range: %(rule)s.")),  # rare mixes
+    (r"Must be one of: (?P<choices>.*)\.", _l("Must be one of: %(choices)s.")),
+)]
+
+
 def _translate(message):
     if isinstance(message, list):
         return [_translate(m) for m in message]
@@ -95,35 +113,10 @@ def _translate(message):
     text = str(message)
     if text in _FIELD_MESSAGES:
         return str(_FIELD_MESSAGES[text])
-    m = re.fullmatch(r"Longer than maximum length (\d+)\.", text)
-    if m:
-        return _("Longer than the maximum of %(n)s characters.", n=m.group(1))
-    m = re.fullmatch(r"Shorter than minimum length (\d+)\.", text)
-    if m:
-        return _("Shorter than the minimum of %(n)s characters.", n=m.group(1))
-    m = re.fullmatch(r"Length must be between (\d+) and (\d+)\.", text)
-    if m:
-        return _("Must be %(min)s to %(max)s characters long.", min=m.group(1), max=m.group(2))
-    m = re.fullmatch(r"Length must be (\d+)\.", text)
-    if m:
-        return _("Must be exactly %(n)s characters long.", n=m.group(1))
-    m = re.fullmatch(r"Must be greater than or equal to ([-\d.]+) and less than or equal to ([-\d.]+)\.", text)
-    if m:
-        return _("Must be between %(min)s and %(max)s.", min=m.group(1), max=m.group(2))
-    m = re.fullmatch(r"Must be (greater than or equal to|less than or equal to|greater than|less than) ([-\d.]+)\.",
-                     text)
-    if m:
-        bound = {"greater than or equal to": _("Must be at least %(n)s."),
-                 "less than or equal to": _("Must be at most %(n)s."),
-                 "greater than": _("Must be more than %(n)s."),
-                 "less than": _("Must be less than %(n)s.")}[m.group(1)]
-        return bound % {"n": m.group(2)}
-    m = re.fullmatch(r"Must be (greater|less) than .*\.", text)
-    if m:  # an exclusive bound on either side: rare enough to quote marshmallow's rule
-        return _("Out of the allowed range: %(rule)s.", rule=text[8:-1])
-    m = re.fullmatch(r"Must be one of: (.*)\.", text)
-    if m:
-        return _("Must be one of: %(choices)s.", choices=m.group(1))
+    for pattern, translated in _MARSHMALLOW_MESSAGES:
+        m = pattern.fullmatch(text)
+        if m:
+            return str(translated) % m.groupdict()
     return text
 
 
