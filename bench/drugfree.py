@@ -201,7 +201,11 @@ def main() -> None:
         ratios = sorted(p / b for p, b in zip(times_p, times_b, strict=True))
         print(f"ratio per interleaved pair: median {statistics.median(ratios):.2f}x "
               f"(from {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")
-        print(f"ratio of the best times {ratio:.2f}x — goal ≤ {GOAL}x: {'MET' if ratio <= GOAL else 'NOT MET'}")
+        if opts.full:
+            print(f"ratio of the best times {ratio:.2f}x — goal ≤ {GOAL}x: {'MET' if ratio <= GOAL else 'NOT MET'}")
+        else:  # a tenth of the rows: the fixed cost of each query weighs more on both sides
+            print(f"ratio of the best times {ratio:.2f}x — the goal (≤ {GOAL}x) is set at the issue's scale: "
+                  "run with --full")
 
 
 if __name__ == "__main__":
