@@ -14,6 +14,7 @@ from plugins.drugfree.schemas import (
     CaseSchema,
     EvaluationSchema,
     HelperSchema,
+    HistoryEntrySchema,
     OnDateArgs,
     RelapseSchema,
     SavedSchema,
@@ -88,6 +89,21 @@ def evaluation(args, area_id):
     body = services.public_result(summary, result, 1 if named else services.min_cell(area))
     return {**body, "area_id": area.id, "mode": mode, "no_result": None,
             "people": summary.people if named and mode == "named" else None}
+
+
+@blp.route("/areas/<int:area_id>/evaluations")
+@api_auth(read_only=True)
+@blp.response(200, HistoryEntrySchema(many=True))
+def history(area_id):
+    """The area's saved evaluations, latest first: date, mode, result and the checks that did not hold
+    (no counts, no names), for anyone allowed the aggregates."""
+    account = current_account()
+    area = _area(area_id)
+    if not services.may_see_aggregates(account, area):
+        raise Forbidden()
+    return [{"on_date": h.on_date, "mode": h.mode, "meets": h.meets, "created_at": h.created_at,
+             "failed": [c["code"] for c in (h.result or {}).get("checks", []) if not c.get("passed")]}
+            for h in services.evaluations_of(area)]
 
 
 @blp.route("/areas/<int:area_id>/cases")

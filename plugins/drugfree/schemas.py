@@ -104,5 +104,13 @@ AggregateSchema = Schema.from_dict(
     name="DrugfreeAggregateSchema")
 
 
+class HistoryEntrySchema(Schema):
+    on_date = fields.Date()
+    mode = fields.String()
+    meets = fields.Boolean()
+    failed = fields.List(fields.String(), metadata={"description": "Codes of the checks that did not hold."})
+    saved_at = fields.DateTime(attribute="created_at")
+
+
 class SavedSchema(Schema):
     id = fields.Integer()

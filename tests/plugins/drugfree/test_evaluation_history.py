@@ -56,3 +56,26 @@ def test_saving_over_http_shows_in_the_history_on_the_page(client, db, world, op
     login_as("rc_staff", world["area"])  # the history is counts only: shown with the aggregates
     page = client.get(f"/drugfree/areas/{area}").get_data(as_text=True)
     assert history_rows(page) == [(AFTER.isoformat(), "meets"), (BEFORE.isoformat(), "not-yet")]
+
+
+def test_history_over_the_api_lists_results_without_counts(client, db, make, world, open_case, api_headers):
+    from core import Community
+    from core.testing import assert_envelope
+
+    user_then_dead(world, db, open_case)
+    services.evaluate_area(world["officer"], world["area"], BEFORE, save=True)
+    services.evaluate_area(world["officer"], world["area"], AFTER, save=True)
+    manager = make.account("manager", db.session.get(Community, world["community"].id))
+    outsider = make.account("manager", make.community(area=world["other_area"]))
+    db.session.commit()
+    url = f"/api/v1/drugfree/areas/{world['area'].id}/evaluations"
+    for account in (world["officer"], manager):
+        resp = client.get(url, headers=api_headers(account))
+        assert resp.status_code == 200, resp.get_json()
+        rows = resp.get_json()
+        assert [(r["on_date"], r["mode"], r["meets"]) for r in rows] == [
+            (AFTER.isoformat(), "named", True), (BEFORE.isoformat(), "named", False)]
+        assert rows[0]["failed"] == [] and "no_current_users" in rows[1]["failed"]
+        assert all(set(r) == {"on_date", "mode", "meets", "failed", "saved_at"} for r in rows)  # no counts
+    assert_envelope(client.get(url, headers=api_headers(outsider)), 403, "forbidden")
+    assert_envelope(client.get("/api/v1/drugfree/areas/999999/evaluations", headers=api_headers(manager)), 404)
