@@ -74,19 +74,22 @@ def _case(area, person_id: int, on: dt.date, **kw) -> Case:
                        demo=True, on=on, **kw)
 
 
+def _clean_under_order(area, person_id: int, on: dt.date, registered_on: dt.date, clean_since: dt.date,
+                       order: str, reported_days: int) -> Case:
+    """A former user whose 戒断 began with a community order, reported ``reported_days`` later."""
+    case = _case(area, person_id, on, registered_on=registered_on, last_use_on=clean_since, clean_since=clean_since)
+    add_status(None, case, status=order, start=clean_since, reported_on=clean_since + dt.timedelta(days=reported_days),
+               on=on)
+    return case
+
+
 def _not_yet(session, area, people: list[int], on: dt.date) -> None:
     """Not yet: two former users under 3 years clean and a relapse this year (standard 2, relapse
     rate), a returnee whose aftercare visits stopped (aftercare); one stable, one abroad."""
     _plan(session, area, track="end_use", target_year=on.year + 3, plan="禁吸戒毒：接茬帮教全覆盖，三年内达标（演示）")
     y = on.year
-    stable = _case(area, people[0], on, registered_on=dt.date(y - 8, 3, 1), last_use_on=dt.date(y - 6, 5, 1),
-                   clean_since=dt.date(y - 6, 5, 1))
-    add_status(None, stable, status=rules.COMMUNITY_REHAB, start=dt.date(y - 6, 5, 1),
-               reported_on=dt.date(y - 6, 5, 8), on=on)
-    former = _case(area, people[1], on, registered_on=dt.date(y - 4, 2, 1), last_use_on=dt.date(y - 2, 9, 1),
-                   clean_since=dt.date(y - 2, 9, 1))
-    add_status(None, former, status=rules.COMMUNITY_DETOX, start=dt.date(y - 2, 9, 1),
-               reported_on=dt.date(y - 2, 9, 10), on=on)
+    _clean_under_order(area, people[0], on, dt.date(y - 8, 3, 1), dt.date(y - 6, 5, 1), rules.COMMUNITY_REHAB, 7)
+    _clean_under_order(area, people[1], on, dt.date(y - 4, 2, 1), dt.date(y - 2, 9, 1), rules.COMMUNITY_DETOX, 9)
     # released early (提前解除) from two years' isolation last September: clean under 3 years all this
     # year, helper in time, visited in the first two months only
     returnee = _case(area, people[2], on, registered_on=dt.date(y - 5, 1, 10), last_use_on=dt.date(y - 2, 3, 1),
@@ -109,14 +112,9 @@ def _meets(session, area, people: list[int], on: dt.date) -> None:
     nobody new, no relapse this year or last, no incident."""
     _plan(session, area, track="keep_clean", target_year=on.year + 3, plan="保净土：每季度禁毒宣传进小区（演示）")
     y = on.year
-    rehab = _case(area, people[0], on, registered_on=dt.date(y - 9, 3, 1), last_use_on=dt.date(y - 7, 5, 1),
-                  clean_since=dt.date(y - 7, 5, 1))
-    add_status(None, rehab, status=rules.COMMUNITY_REHAB, start=dt.date(y - 7, 5, 1),
-               reported_on=dt.date(y - 7, 5, 9), on=on)
-    old_relapse = _case(area, people[1], on, registered_on=dt.date(y - 8, 6, 1),
-                        last_use_on=dt.date(y - 7, 1, 10), clean_since=dt.date(y - 7, 1, 10))
-    add_status(None, old_relapse, status=rules.COMMUNITY_DETOX, start=dt.date(y - 7, 1, 10),
-               reported_on=dt.date(y - 7, 1, 20), on=on)
+    _clean_under_order(area, people[0], on, dt.date(y - 9, 3, 1), dt.date(y - 7, 5, 1), rules.COMMUNITY_REHAB, 8)
+    old_relapse = _clean_under_order(area, people[1], on, dt.date(y - 8, 6, 1), dt.date(y - 7, 1, 10),
+                                     rules.COMMUNITY_DETOX, 10)
     add_relapse(None, old_relapse, day=dt.date(y - 5, 8, 1), on=on)  # clean time restarted then
     dead = _case(area, people[2], on, registered_on=dt.date(y - 10, 4, 1))
     add_status(None, dead, status=rules.DEAD, start=dt.date(y - 3, 11, 1), on=on)
