@@ -13,6 +13,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,18 @@ def register_error_handlers(app: Flask) -> None:
         return respond(400, "csrf", _("The form has expired or lacks its security token; reload and try again."))
 
     app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(exc):
+        """A value the database cannot hold (an id beyond its integers, a too long text) that a form
+        or a service let through: the caller's mistake, refused whole. API arguments are checked
+        field by field before this (core.api.base); this is the net under the HTML forms."""
+        from core.database import db
+
+        db.session.rollback()
+        log.info("value out of range for the database: %s", exc)
+        return respond(422, "invalid", _("A value is out of the range the platform can store."))
 
     @app.errorhandler(Exception)
     def _unexpected(exc):  # pragma: no cover - last resort; tests assert it is never reached

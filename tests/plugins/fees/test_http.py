@@ -307,3 +307,16 @@ def test_portal_shows_the_credit_of_all_the_owners_units(setup, client, make, lo
     login_as(make.account(person=owners[0]))
     page = client.get("/fees/portal?lang=en").get_data(as_text=True)
     assert "Prepayment credit" in page and "195.00" in page
+
+
+def test_an_id_beyond_the_databases_integers_in_a_form_is_refused_not_a_crash(setup, client, login_as, db):
+    c, units, *_ = setup(n_units=1)
+    login_as("manager", c)
+    huge = 2 ** 70
+    for path, data in ((f"/fees/c/{c.id}/refund-credit", {"unit_id": huge, "reason": "x"}),
+                       (f"/fees/c/{c.id}/payments", {"unit_id": huge, "amount": "10", "method": "cash",
+                                                     "idempotency_key": "k-huge"})):
+        resp = client.post(path, data=data, headers={"Accept": "application/json"})
+        assert resp.status_code == 422, (path, resp.status_code)
+        assert resp.get_json()["error"]["code"] == "invalid"
+    assert client.get(f"/fees/c/{c.id}", follow_redirects=True).status_code == 200  # the session is usable
