@@ -6,7 +6,7 @@ guide lists each name and a test keeps that list and the docs in step.
 
 from core.admin.services import create_portal_account
 from core.api import Blueprint as ApiBlueprint
-from core.api import PageArgs, api_auth, current_account, page_of, page_schema, register_api
+from core.api import PageArgs, api_auth, current_account, page_of, page_schema, parse_date, register_api
 from core.app import create_app
 from core.audit.services import record as audit
 from core.auth.models import Account, Role, ScopeType
@@ -98,6 +98,7 @@ __all__ = [
     "notify_role",
     "page_of",
     "page_schema",
+    "parse_date",
     "person_unit_ids",
     "publish_notice",
     "quantize",

@@ -94,6 +94,23 @@ def _check_date(value):
                                    high=LAST_DATE.isoformat()))
 
 
+def parse_date(raw: str | None, field: str, default: dt.date | None = None) -> dt.date | None:
+    """A date typed into a page's query string or form (ISO ``YYYY-MM-DD``), held to the same years
+    as the API's dates; ``default`` when empty. Anything else is a 422 naming ``field``."""
+    from core.errors import Invalid
+
+    if not raw:
+        return default
+    try:
+        value = dt.date.fromisoformat(raw)
+        _check_date(value)
+    except ValueError:
+        raise Invalid(fields={field: [_("Not a valid date.")]}) from None
+    except ma.ValidationError as exc:
+        raise Invalid(fields={field: exc.messages}) from None
+    return value
+
+
 def _guard_field(field) -> None:
     if isinstance(field, fields.Nested):
         _guard_schema(field.schema)

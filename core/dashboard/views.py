@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -65,13 +64,9 @@ def community(community_id: int):
 
 
 def _day_arg() -> dt.date:
-    raw = request.args.get("on", "")
-    try:
-        return dt.date.fromisoformat(raw) if raw else dt.date.today()
-    except ValueError:
-        from core.errors import Invalid
+    from core.api import parse_date
 
-        raise Invalid(fields={"on": [_l("Not a valid date.")]}) from None
+    return parse_date(request.args.get("on"), "on", dt.date.today())
 
 
 @bp.route("/areas/<int:area_id>/dashboard")

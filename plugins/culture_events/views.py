@@ -22,6 +22,7 @@ from core import (
     Upload,
     can,
     db,
+    parse_date,
     person_unit_ids,
     utcnow,
     visible_area_ids,
@@ -552,11 +553,8 @@ def _report_args():
     if community is None:
         raise Forbidden()
     today = services.local_day(utcnow())
-    try:
-        since = dt.date.fromisoformat(request.args.get("since") or f"{today.year}-01-01")
-        until = dt.date.fromisoformat(request.args.get("until") or today.isoformat())
-    except ValueError:
-        raise Invalid(fields={"since": [_("Not a valid date.")]}) from None
+    since = parse_date(request.args.get("since"), "since", dt.date(today.year, 1, 1))
+    until = parse_date(request.args.get("until"), "until", today)
     if until < since:
         raise Invalid(fields={"until": [_("Must not be before the start.")]})
     return communities, community, since, until

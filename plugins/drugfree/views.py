@@ -20,6 +20,7 @@ from core import (
     blind_index,
     db,
     mask,
+    parse_date,
     publish_notice,
     visible_area_ids,
     visible_community_ids,
@@ -49,13 +50,7 @@ def _officer(area: Area, what: str = "Area", entity_id=None) -> None:
 
 
 def _on_date() -> dt.date:
-    raw = request.args.get("on", "")
-    if not raw:
-        return services.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(fields={"on": [_("Not a valid date.")]}) from None
+    return parse_date(request.args.get("on"), "on", services.today())
 
 
 def dashboard_checks(area: Area, on_date: dt.date) -> list[dict]:

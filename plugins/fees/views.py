@@ -139,11 +139,7 @@ def contract(cid):
 @login_required
 def notice_publish(cid):
     c = community_for(cid, "fees.item.manage")
-    raw = request.form.get("effective_from") or None
-    try:
-        day = dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        raise Invalid(fields={"effective_from": [_("Not a valid date.")]}) from None
+    day = core.parse_date(request.form.get("effective_from"), "effective_from")
     svc.publish_price_notice(current_user, c, day)
     db.session.commit()
     flash(_("Price notice published."), "success")

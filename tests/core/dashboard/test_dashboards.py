@@ -39,6 +39,8 @@ def test_area_dashboard_lists_communities_and_companies(client, login_as, world)
     assert f'data-community="{world["c3"].id}"' not in text
     assert client.get(f"/areas/{world['other'].id}/dashboard").status_code == 403
     assert client.get(f"/areas/{world['area'].id}/dashboard?on=2026-13-01").status_code == 422
+    for far in ("0001-01-01", "9999-12-31"):  # real dates, but a year's arithmetic on them overflows
+        assert client.get(f"/areas/{world['area'].id}/dashboard?on={far}").status_code == 422
     assert client.get("/areas/999999/dashboard").status_code == 404
 
 

@@ -228,6 +228,8 @@ def test_pages_for_manager(client, world, soon, login_as):
     assert client.get(f"/culture_events/events/{soon.id}").status_code == 200
     assert client.get("/culture_events/venues").status_code == 200
     assert client.get("/culture_events/report").status_code == 200
+    for bad in ("since=2026-02-30", "until=0001-01-01", "since=9999-12-31"):
+        assert client.get(f"/culture_events/report?{bad}").status_code == 422, bad
     xlsx = client.get(f"/culture_events/report?community_id={world.community.id}&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 

@@ -79,3 +79,13 @@ def test_history_over_the_api_lists_results_without_counts(client, db, make, wor
         assert all(set(r) == {"on_date", "mode", "meets", "failed", "saved_at"} for r in rows)  # no counts
     assert_envelope(client.get(url, headers=api_headers(outsider)), 403, "forbidden")
     assert_envelope(client.get("/api/v1/drugfree/areas/999999/evaluations", headers=api_headers(manager)), 404)
+
+
+def test_dates_outside_the_platforms_years_are_refused_on_the_pages(client, db, world, login_as):
+    login_as(world["officer"])
+    area = world["area"].id
+    for far in ("0001-01-01", "9999-12-31", "1799-12-31"):
+        assert client.get(f"/drugfree/areas/{area}?on={far}").status_code == 422
+        assert client.post(f"/drugfree/areas/{area}/evaluate?on={far}").status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(EvaluationRecord)) == 0
+    assert client.get(f"/drugfree/areas/{area}?on=1800-01-01").status_code == 200
