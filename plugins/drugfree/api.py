@@ -102,7 +102,7 @@ def history(area_id):
     if not services.may_see_aggregates(account, area):
         raise Forbidden()
     return [{"on_date": h.on_date, "mode": h.mode, "meets": h.meets, "created_at": h.created_at,
-             "failed": [c["code"] for c in (h.result or {}).get("checks", []) if not c.get("passed")]}
+             "failed": services.failed_checks(h)}
             for h in services.evaluations_of(area)]
 
 

@@ -157,12 +157,6 @@ def clean_start(case: CaseFacts, on: dt.date) -> dt.date | None:
     return start
 
 
-def exclusion(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:
-    """Why the person is not counted as a user on ``on`` (one of ``EXCLUDED_REASONS``), or None."""
-    reason = _category(case, status_on(case, on), Cutoffs.of(on, limits), limits)
-    return reason if reason in EXCLUDED_REASONS else None
-
-
 def category(case: CaseFacts, on: dt.date, limits: Limits = Limits()) -> str | None:
     """``CURRENT``, ``FORMER``, ``STABLE``, an exclusion reason, or None if not yet registered."""
     if case.registered_on > on:

@@ -564,13 +564,7 @@ def load_facts(area_ids: list[int], on: dt.date) -> tuple[dict[int, list[rules.C
     facts, none, counting_area = rules.CaseFacts, (), rules.counting_area
     for case_id, held_in, registered_on, clean_since, lives, _ref in case_rows:
         if case_id in person:
-            found = homes.get(person[case_id])
-            if not found:
-                area_id, lives = held_in, False
-            elif len(found) == 1:  # the usual case, as counting_area() decides it
-                area_id, lives = found[0][0], True
-            else:
-                area_id, lives = counting_area(held_in, found)
+            area_id, lives = counting_area(held_in, homes.get(person[case_id], none))
         else:  # reduced after monitoring: no reference left, it stays where it is held
             area_id = held_in
         if area_id not in wanted:
@@ -680,6 +674,11 @@ def public_result(summary: rules.Summary, evaluation: rules.Evaluation, cell: in
         indicators[name] = None if hidden or value is None else round(value, 4)
     return {"on_date": evaluation.on.isoformat(), "meets": evaluation.meets, "checks": checks,
             "indicators": indicators, "suppressed": suppressed_any, "min_cell": cell}
+
+
+def failed_checks(record: EvaluationRecord) -> list[str]:
+    """Codes of the checks that did not hold in a saved evaluation."""
+    return [c["code"] for c in (record.result or {}).get("checks", []) if not c.get("passed")]
 
 
 def evaluations_of(area: Area, limit: int = 20) -> list[EvaluationRecord]:

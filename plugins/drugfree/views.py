@@ -120,7 +120,7 @@ def area(area_id: int):
         checks=labels.check_rows(result, limits) if result else [], people=people, named=named, plan=plan,
         history=services.evaluations_of(area), events=events, participants=participants,
         indicator_labels=labels.indicator_rows(limits), people_labels=labels.render(labels.PEOPLE_LABELS, limits),
-        track_labels=forms.TRACK_LABELS,
+        track_labels=forms.TRACK_LABELS, no_counts=services.no_counts_message(on),
         mode_labels=forms.MODE_LABELS, plan_form=forms.PlanForm(obj=plan, formdata=None),
         incident_form=forms.IncidentForm(formdata=None), min_cell=services.min_cell(area))
 
