@@ -187,11 +187,11 @@ def plugins():
 @login_required
 def jobs():
     from core.jobs.models import JobRun
-    from core.jobs.services import registered_jobs
+    from core.jobs.services import job_status_label, registered_jobs
 
     require(current_user, "plugins.manage")
     runs = {r.name: r for r in db.session.scalars(select(JobRun))}
-    return render_template("admin/jobs.html", jobs=registered_jobs(), runs=runs)
+    return render_template("admin/jobs.html", jobs=registered_jobs(), runs=runs, status_label=job_status_label)
 
 
 @bp.route("/jobs/<name>/run", methods=["POST"])
@@ -200,7 +200,7 @@ def job_run(name: str):
     """Run one registered job now (platform_admin); the result shows on the jobs page."""
     from flask import current_app
 
-    from core.jobs.services import registered_jobs, run_job
+    from core.jobs.services import job_status_label, registered_jobs, run_job
 
     require(current_user, "plugins.manage")
     job = next((j for j in registered_jobs() if j.name == name), None)
@@ -209,6 +209,6 @@ def job_run(name: str):
 
         raise NotFound()
     status, _summary = run_job(current_app._get_current_object(), job)
-    shown = _("failed") if status == "failed" else status
-    flash(_("Job %(name)s: %(status)s", name=name, status=shown), "success" if status == "ok" else "error")
+    flash(_("Job %(name)s: %(status)s", name=name, status=job_status_label(status)),
+          "success" if status == "ok" else "error")
     return redirect(url_for("admin.jobs"))

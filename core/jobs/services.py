@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.database import db, utcnow
@@ -41,6 +42,11 @@ def due_jobs(now: dt.datetime | None = None, force: bool = False) -> list[Job]:
             now - last.last_started_at).total_seconds() >= job.interval_seconds:
             due.append(job)
     return due
+
+
+def job_status_label(status: str) -> str:
+    """How a run's status reads on the jobs page and in its flash ("ok" stays as the badge says)."""
+    return _("failed") if status == "failed" else status
 
 
 def run_job(app, job: Job) -> tuple[str, str]:

@@ -93,13 +93,11 @@ def reception_day(day_id):
     issue_form.booking_id.choices = [(0, "—")] + [(b.id, f"{b.slot.starts_at.astimezone(_tz()):%H:%M} {b.topic}")
                                                   for b in bookings]
     minutes_form = MinutesForm(minutes=day.minutes)
-    from core.tickets.models import TicketCategory
+    from core.tickets.services import category_names
 
-    category_names = dict(db.session.execute(select(TicketCategory.code, TicketCategory.name)
-                                             .where(TicketCategory.community_id == community.id)).all())
     return render_template(
         "quality/reception_day.html", day=day, community=community, bookings=bookings,
-        category_names=category_names,
+        category_names=category_names(community),
         issues=services.issues_of_day(day), issue_form=issue_form, minutes_form=minutes_form,
         may_record=can(current_user, "quality.reception.record", community=community),
         may_manage=can(current_user, "quality.reception.manage", community=community),

@@ -82,7 +82,8 @@ def coerce(setting: Setting, raw):
         raise Invalid(fields={"value": [_l("Must be between %(low)s and %(high)s.", low=setting.min,
                                             high=setting.max)]})
     if setting.choices and value not in setting.choices:
-        raise Invalid(fields={"value": ["Must be one of: " + ", ".join(map(str, setting.choices)) + "."]})
+        raise Invalid(fields={"value": [_l("Must be one of: %(choices)s.",
+                                            choices=", ".join(map(str, setting.choices)))]})
     return value
 
 

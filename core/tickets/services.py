@@ -146,6 +146,13 @@ def categories(community: Community, active_only: bool = True) -> list[TicketCat
     return list(db.session.scalars(stmt.order_by(TicketCategory.sort_order, TicketCategory.id)))
 
 
+def category_names(community: Community) -> dict[str, str]:
+    """Code → name of the community's categories, inactive ones included, for pages that show a
+    category by its code (reads only)."""
+    return dict(db.session.execute(select(TicketCategory.code, TicketCategory.name)
+                                   .where(TicketCategory.community_id == community.id)).all())
+
+
 CATEGORY_FIELDS = ("name", "workflow", "procedure", "response_minutes", "arrival_minutes", "resolution_minutes",
                    "priority", "around_the_clock", "active", "sort_order")
 
